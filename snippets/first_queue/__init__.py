@@ -1,0 +1,1 @@
+"""Programs of the guide "Your first process queue"."""

@@ -1,0 +1,44 @@
+"""qsize(), empty() and full() are hints about a moment that has already passed.
+
+put() does not write into the pipe itself: it appends the item to a buffer
+that a feeder thread flushes a little later.  qsize() and full() count puts
+at once, while empty() looks at the pipe, so right after a put() they can
+contradict each other, and get_nowait() can fail although qsize() says 1.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from multiprocessing.queues import Queue
+from queue import Empty
+
+TRIALS = 200
+
+
+def main() -> None:
+    q: Queue[int] = mp.Queue(maxsize=1)
+    q.put(1)
+    # Read all three at once, straight after the put.
+    print(f"right after put(): qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}", flush=True)
+    time.sleep(0.1)  # give the feeder thread time to write the item into the pipe
+    print(f"0.1 s later:       qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}", flush=True)
+    q.get()
+
+    empty_after_put = 0
+    nowait_failed = 0
+    for trial in range(TRIALS):
+        q.put(trial)
+        empty_after_put += q.empty()
+        try:
+            q.get_nowait()
+        except Empty:
+            nowait_failed += 1
+            q.get()  # the item does arrive; take it so the queue is free again
+    print(f"empty() was True right after put() in {empty_after_put} of {TRIALS} trials", flush=True)
+    print(f"get_nowait() raised Empty right after put() in {nowait_failed} of {TRIALS} trials", flush=True)
+    print(f"the hint was wrong at least once: {empty_after_put > 0 and nowait_failed > 0}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""What get() does when the queue is empty: wait, fail at once, or wait a while.
+
+get() with no arguments waits as long as it takes (timeout=None is the
+default).  block=False, get_nowait() and timeout=0 raise queue.Empty at once;
+timeout=0.2 waits that long first.
+"""
+
+from __future__ import annotations
+
+import inspect
+import multiprocessing as mp
+import time
+from multiprocessing.queues import Queue
+from queue import Empty
+
+
+def put_later(q: Queue[str], delay: float) -> None:
+    time.sleep(delay)
+    q.put("late item")
+
+
+def main() -> None:
+    print(f"get{inspect.signature(Queue.get)}", flush=True)
+    q: Queue[str] = mp.Queue()
+
+    for label, attempt in [
+        ("get(block=False)", lambda: q.get(block=False)),
+        ("get_nowait()", q.get_nowait),
+        ("get(timeout=0)", lambda: q.get(timeout=0)),
+        ("get(timeout=0.2)", lambda: q.get(timeout=0.2)),
+    ]:
+        started = time.monotonic()
+        try:
+            attempt()
+        except Empty:
+            waited = time.monotonic() - started
+            print(f"{label} on an empty queue raised queue.Empty after {waited:.2f} s", flush=True)
+
+    sender = mp.Process(target=put_later, args=(q, 0.5))
+    sender.start()
+    started = time.monotonic()
+    item = q.get()  # no timeout: waits for the child's put
+    waited = time.monotonic() - started
+    print(f"get() waited {waited:.2f} s and returned {item!r}", flush=True)
+    print(f"get() waited for the item rather than failing: {waited >= 0.4}", flush=True)
+    sender.join()
+
+
+if __name__ == "__main__":
+    main()

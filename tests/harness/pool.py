@@ -1,0 +1,71 @@
+"""Run many programs at once: they mostly sleep, so even two cores keep up."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .programs import Program
+from .running import Run, run_program
+from .sample import DEFAULT_TIMEOUT, SampleError, parse_sample
+
+
+def timeout_of(program: Program) -> float:
+    """The run's time limit: the sample's ``timeout`` rule, or the default for a broken or missing sample."""
+    try:
+        return parse_sample(program.sample_path).rules.timeout
+    except (OSError, SampleError):
+        return DEFAULT_TIMEOUT
+
+
+class RunPool:
+    def __init__(self, python: str, jobs: int) -> None:
+        self.python = python
+        self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
+        self.futures: dict[tuple[str, str], Future[Run]] = {}
+        self.started: float | None = None
+        self.finished: float = 0.0
+
+    def submit(self, program: Program, method: str) -> None:
+        key = (program.name, method)
+        if key in self.futures:
+            return
+        if self.started is None:
+            self.started = time.monotonic()
+
+        def work() -> Run:
+            run = run_program(program.module, method, timeout_of(program), self.python)
+            self.finished = max(self.finished, time.monotonic())
+            return run
+
+        self.futures[key] = self.executor.submit(work)
+
+    def result(self, program: Program, method: str) -> Run:
+        self.submit(program, method)
+        return self.futures[(program.name, method)].result()
+
+    def runs(self) -> list[Run]:
+        return [future.result() for future in self.futures.values() if future.done() and not future.exception()]
+
+    def summary(self, session_wall: float) -> list[str]:
+        runs = self.runs()
+        if not runs or self.started is None:
+            return []
+        cores = os.cpu_count() or 1
+        longest = max(runs, key=lambda run: run.wall)
+        cpu = sum(run.cpu for run in runs)
+        bound = max(longest.wall, cpu / cores)
+        programs_wall = self.finished - self.started
+        slowest = sorted(runs, key=lambda run: run.wall, reverse=True)[:10]
+        return [
+            f"{len(runs)} program runs in {programs_wall:.1f} s wall "
+            f"(whole test session {session_wall:.1f} s)",
+            f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{longest.module} "
+            f"{longest.method}], CPU {cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s); "
+            f"runs took {programs_wall / bound:.2f}x the bound",
+            "slowest runs: " + ", ".join(f"{run.module.removeprefix('snippets.')} {run.method} {run.wall:.1f} s" for run in slowest),
+        ]
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)

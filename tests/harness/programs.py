@@ -1,0 +1,44 @@
+"""Find the programs under ``snippets/`` and their samples."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass
+from pathlib import Path
+
+from .running import ROOT
+
+SNIPPETS = ROOT / "snippets"
+
+
+@dataclass(frozen=True)
+class Program:
+    path: Path  # snippets/<guide>/<program>.py
+
+    @property
+    def module(self) -> str:
+        return ".".join(self.path.relative_to(ROOT).with_suffix("").parts)
+
+    @property
+    def sample_path(self) -> Path:
+        return self.path.with_suffix(".out")
+
+    @property
+    def name(self) -> str:
+        """``guide/program``: the test id and what ``-k`` selects on."""
+        return self.path.relative_to(SNIPPETS).with_suffix("").as_posix()
+
+    @property
+    def relative(self) -> str:
+        return self.path.relative_to(ROOT).as_posix()
+
+
+def discover(root: Path = SNIPPETS) -> list[Program]:
+    """Every program: each ``.py`` file of a guide package except ``__init__.py``."""
+    return [Program(path) for path in sorted(root.glob("*/*.py")) if path.name != "__init__.py"]
+
+
+def start_methods() -> list[str]:
+    """The start methods this platform offers, in a fixed order."""
+    offered = multiprocessing.get_all_start_methods()
+    return [method for method in ("fork", "spawn", "forkserver") if method in offered]

@@ -1,0 +1,256 @@
+"""Sample files: a recorded run of a program plus the rules that say what may vary.
+
+A sample file ``snippets/<guide>/<program>.out`` looks like this::
+
+    #| channel producer ^Producer:
+    #| redact {float} \\d+\\.\\d+
+    #| --8<-- [start:output]
+    Producer: put 0.52
+    Consumer: got 0.52
+
+Everything above the marker line is the rule header; everything below it is
+the captured run, exactly as the program printed it.  The marker doubles as a
+pymdownx.snippets section start, so a page includes ``<program>.out:output``
+and shows the captured run without the header.
+
+The rule language is described in CONTRIBUTING.md; ``parse_sample`` raises
+``SampleError`` naming the file and line of anything it cannot accept.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RULE_PREFIX = "#|"
+OUTPUT_MARKER = "#| --8<-- [start:output]"
+DEFAULT_TIMEOUT = 10.0
+PLACEHOLDER = re.compile(r"^\{[a-z_][a-z0-9_]*\}$")
+FAMILY_NAME = re.compile(r"^([a-z_][a-z0-9_-]*)\[\$1\]$")
+PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
+COUNT_SPEC = re.compile(r"^(\d+)(?:(\.\.)(\d+)?)?$")
+
+
+class SampleError(Exception):
+    """A sample file that cannot be used as written; names the file and line."""
+
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    pattern: re.Pattern[str]
+    family: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Redaction:
+    placeholder: str
+    pattern: re.Pattern[str]
+    line: int
+
+
+@dataclass(frozen=True)
+class CountRule:
+    template: str
+    low: int
+    high: int | None  # None: no upper limit
+    line: int
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    """An ``unordered`` or ``ignore`` rule: a regular expression on raw lines."""
+
+    pattern: re.Pattern[str]
+    line: int
+
+
+@dataclass(frozen=True)
+class OrderRule:
+    """Every line of ``before`` comes before every line of ``after``.
+
+    Each side is a channel name or a quoted line template.
+    """
+
+    before: str
+    before_is_template: bool
+    after: str
+    after_is_template: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class SameRule:
+    """Values redacted as ``placeholder`` in ``left`` lines equal those in ``right`` lines."""
+
+    placeholder: str
+    left: str
+    right: str
+    as_multiset: bool
+    line: int
+
+
+@dataclass
+class Rules:
+    channels: list[Channel] = field(default_factory=list)
+    redactions: list[Redaction] = field(default_factory=list)
+    counts: list[CountRule] = field(default_factory=list)
+    unordered: list[PatternRule] = field(default_factory=list)
+    ignored: list[PatternRule] = field(default_factory=list)
+    orders: list[OrderRule] = field(default_factory=list)
+    sames: list[SameRule] = field(default_factory=list)
+    timeout: float = DEFAULT_TIMEOUT
+    expect_hang: bool = False
+    exit_code: int = 0
+    stderr: list[PatternRule] = field(default_factory=list)
+    skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
+
+
+@dataclass
+class Sample:
+    path: Path
+    header: list[str]  # the rule lines, kept verbatim for updates
+    rules: Rules
+    output: list[str]  # the captured run
+    first_output_line: int  # line number of output[0] in the file
+
+    def file_line(self, output_index: int) -> int:
+        """The line number in the sample file of output line ``output_index``."""
+        return self.first_output_line + output_index
+
+
+def _compile(path: Path, line: int, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise SampleError(path, line, f"bad regular expression {pattern!r}: {error}") from None
+
+
+def _split(path: Path, line: int, text: str) -> list[str]:
+    """Split a rule into words; quoted strings keep their spaces."""
+    try:
+        return shlex.split(text, posix=True)
+    except ValueError as error:
+        raise SampleError(path, line, f"cannot split rule {text!r}: {error}") from None
+
+
+def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
+    """Add the rule written on ``line`` of ``path`` to ``rules``."""
+    keyword, _, rest = text.strip().partition(" ")
+    rest = rest.strip()
+    if keyword == "channel":
+        name, _, pattern = rest.partition(" ")
+        family = FAMILY_NAME.match(name)
+        if not pattern.strip() or not (family or PLAIN_NAME.match(name)):
+            raise SampleError(path, line, "write `channel NAME REGEX` or `channel NAME[$1] REGEX`")
+        if name == "main":
+            raise SampleError(path, line, "`main` is the channel of lines no rule claims; pick another name")
+        compiled = _compile(path, line, pattern.strip())
+        if family and compiled.groups < 1:
+            raise SampleError(path, line, f"family channel {name} needs a capture group for the key")
+        channel_name = family.group(1) if family else name
+        if any(c.name == channel_name for c in rules.channels):
+            raise SampleError(path, line, f"channel {channel_name} is declared twice")
+        rules.channels.append(Channel(channel_name, compiled, bool(family), line))
+    elif keyword == "redact":
+        placeholder, _, pattern = rest.partition(" ")
+        if not PLACEHOLDER.match(placeholder) or not pattern.strip():
+            raise SampleError(path, line, "write `redact {name} REGEX`")
+        rules.redactions.append(Redaction(placeholder, _compile(path, line, pattern.strip()), line))
+    elif keyword == "count":
+        words = _split(path, line, rest)
+        spec = COUNT_SPEC.match(words[1]) if len(words) == 2 else None
+        if spec is None:
+            raise SampleError(path, line, 'write `count "LINE" N`, `N..` or `N..M`')
+        low = int(spec.group(1))
+        high = low if spec.group(2) is None else (int(spec.group(3)) if spec.group(3) else None)
+        if high is not None and high < low:
+            raise SampleError(path, line, f"count range {words[1]} is empty")
+        rules.counts.append(CountRule(words[0], low, high, line))
+    elif keyword in ("unordered", "ignore"):
+        if not rest:
+            raise SampleError(path, line, f"write `{keyword} REGEX`")
+        target = rules.unordered if keyword == "unordered" else rules.ignored
+        target.append(PatternRule(_compile(path, line, rest), line))
+    elif keyword == "order":
+        match = re.fullmatch(r'(\S+|"[^"]*")\s*<\s*(\S+|"[^"]*")', rest)
+        if match is None:
+            raise SampleError(path, line, 'write `order A < B` (channel names or "quoted lines")')
+        before, after = match.group(1), match.group(2)
+        rules.orders.append(
+            OrderRule(
+                before.strip('"'), before.startswith('"'), after.strip('"'), after.startswith('"'), line
+            )
+        )
+    elif keyword == "same":
+        match = re.fullmatch(r'(\{[a-z_][a-z0-9_]*\}):\s*"([^"]*)"\s*(==|~=)\s*"([^"]*)"', rest)
+        if match is None:
+            raise SampleError(path, line, 'write `same {name}: "LINE" == "LINE"` (or ~= for any order)')
+        placeholder, left, operator, right = match.groups()
+        rules.sames.append(SameRule(placeholder, left, right, operator == "~=", line))
+    elif keyword == "timeout":
+        try:
+            rules.timeout = float(rest)
+        except ValueError:
+            raise SampleError(path, line, "write `timeout SECONDS`") from None
+    elif keyword == "expect":
+        words = rest.split()
+        if words == ["hang"]:
+            rules.expect_hang = True
+        elif len(words) == 2 and words[0] == "exit" and re.fullmatch(r"-?\d+", words[1]):
+            rules.exit_code = int(words[1])
+        else:
+            raise SampleError(path, line, "write `expect hang` or `expect exit N`")
+    elif keyword == "stderr":
+        if not rest:
+            raise SampleError(path, line, "write `stderr REGEX`")
+        rules.stderr.append(PatternRule(_compile(path, line, rest), line))
+    elif keyword == "skip-on":
+        platform, _, reason = rest.partition(" ")
+        if not platform or not reason.strip():
+            raise SampleError(path, line, "write `skip-on PLATFORM REASON` (PLATFORM as in sys.platform)")
+        rules.skip_on[platform] = reason.strip()
+    else:
+        raise SampleError(path, line, f"unknown rule {keyword!r}; see CONTRIBUTING.md for the rule language")
+
+
+def parse_sample(path: Path) -> Sample:
+    """Read a sample file; raise ``SampleError`` (file and line) on anything malformed."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    try:
+        marker = lines.index(OUTPUT_MARKER)
+    except ValueError:
+        raise SampleError(
+            path, 1, f"no line {OUTPUT_MARKER!r}: rules go above it, the recorded run below it"
+        ) from None
+    rules = Rules()
+    for index, text in enumerate(lines[:marker]):
+        if not text.startswith(RULE_PREFIX):
+            raise SampleError(path, index + 1, f"header lines start with {RULE_PREFIX!r}")
+        body = text[len(RULE_PREFIX) :].strip()
+        if body and not body.startswith("#"):  # `#| # ...` is a comment
+            parse_rule(rules, path, index + 1, body)
+    if rules.expect_hang and rules.exit_code != 0:
+        raise SampleError(path, 1, "a program cannot both hang and exit with a status")
+    return Sample(path, lines[:marker], rules, lines[marker + 1 :], marker + 2)
+
+
+def render_sample(header: list[str], output: list[str]) -> str:
+    """The text of a sample file with this header and this captured run."""
+    return "\n".join([*header, OUTPUT_MARKER, *output]) + "\n"
+
+
+def skip_reason(rules: Rules) -> str | None:
+    """Why this program is not run on this platform, if it is not."""
+    return rules.skip_on.get(sys.platform)

@@ -1,0 +1,42 @@
+"""Every program on the site, run under every start method, against its sample."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checks import judge
+from harness.pool import RunPool
+from harness.programs import Program, discover, start_methods
+from harness.matching import check_sample
+from harness.sample import SampleError, parse_sample, skip_reason
+from harness.update import update_sample
+
+PROGRAMS = discover()
+METHODS = start_methods()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
+def test_program(program: Program, method: str, pool: RunPool, request: pytest.FixtureRequest) -> None:
+    if request.config.getoption("--update-samples"):
+        if method != METHODS[0]:
+            pytest.skip(f"update mode records each sample once, under {METHODS[0]}, then re-checks every method")
+        print(update_sample(program, request.config.getoption("--python")))
+        return
+    if not program.sample_path.exists():
+        pytest.fail(
+            f"{program.relative}:1: no sample {program.sample_path.name}. Record one from a real run with "
+            f"`python3 dev.py update -k {program.name}`",
+            pytrace=False,
+        )
+    try:
+        sample = parse_sample(program.sample_path)
+        check_sample(sample)
+    except SampleError as error:
+        pytest.fail(str(error), pytrace=False)
+    reason = skip_reason(sample.rules)
+    if reason:
+        pytest.skip(reason)
+    failure = judge(pool.result(program, method), sample)
+    if failure:
+        pytest.fail(failure, pytrace=False)
