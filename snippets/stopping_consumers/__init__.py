@@ -1,0 +1,1 @@
+"""Programs of the guide "Producers, consumers, and how to stop them"."""

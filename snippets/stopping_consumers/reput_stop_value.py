@@ -1,0 +1,68 @@
+"""Re-putting the stop value stops every consumer, but with two producers it loses work.
+
+Each consumer that gets None puts it back for the next one.  With one
+producer that stops everyone after the last item, and one None stays behind.
+With two, the first producer's None stops every consumer while the second
+producer is still working: its items are never handled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from multiprocessing.queues import Queue
+from queue import Empty
+
+CONSUMERS = 3
+ITEMS_EACH = 5
+
+
+def producer(label: str, delay: float, q: Queue[str | None]) -> None:
+    time.sleep(delay)  # the second producer is a little slower to start
+    for index in range(ITEMS_EACH):
+        q.put(f"{label}-{index}")
+    q.put(None)
+
+
+def consumer(q: Queue[str | None], handled: Queue[int]) -> None:
+    count = 0
+    while True:
+        item = q.get()
+        if item is None:
+            q.put(None)  # pass the stop value on to the next consumer
+            break
+        count += 1
+    handled.put(count)
+
+
+def run(producer_delays: dict[str, float]) -> None:
+    q: Queue[str | None] = mp.Queue()
+    handled: Queue[int] = mp.Queue()
+    consumers = [mp.Process(target=consumer, args=(q, handled)) for _ in range(CONSUMERS)]
+    producers = [mp.Process(target=producer, args=(label, delay, q)) for label, delay in producer_delays.items()]
+    for process in consumers + producers:
+        process.start()
+    total = sum(handled.get() for _ in consumers)
+    for process in consumers + producers:
+        process.join()
+    left = []
+    while True:
+        try:
+            left.append(q.get(timeout=0.1))
+        except Empty:
+            break
+    items = sum(item is not None for item in left)
+    print(
+        f"{len(producers)} producer(s), {CONSUMERS} consumers: handled {total} of "
+        f"{ITEMS_EACH * len(producers)} items; left in the queue: {items} items, {len(left) - items} stop value(s)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    run({"A": 0.0})
+    run({"A": 0.0, "B": 0.3})
+
+
+if __name__ == "__main__":
+    main()
