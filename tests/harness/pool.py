@@ -6,17 +6,26 @@ import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from .matching import match_output
 from .programs import Program
 from .running import Run, run_program
 from .sample import DEFAULT_TIMEOUT, SampleError, parse_sample
 
 
-def timeout_of(program: Program) -> float:
-    """The run's time limit: the sample's ``timeout`` rule, or the default for a broken or missing sample."""
+def run_against_sample(program: Program, method: str, python: str) -> Run:
+    """Run ``program`` with the limits its sample declares (defaults for a broken or missing sample)."""
     try:
-        return parse_sample(program.sample_path).rules.timeout
+        sample = parse_sample(program.sample_path)
     except (OSError, SampleError):
-        return DEFAULT_TIMEOUT
+        return run_program(program.module, method, DEFAULT_TIMEOUT, python)
+    rules = sample.rules
+    if not rules.expect_hang:
+        return run_program(program.module, method, rules.timeout, python)
+
+    def printed_everything(stdout: str) -> bool:
+        return not match_output(sample, stdout.split("\n")[:-1])
+
+    return run_program(program.module, method, rules.timeout, python, printed_everything, rules.hang_quiet)
 
 
 class RunPool:
@@ -35,7 +44,7 @@ class RunPool:
             self.started = time.monotonic()
 
         def work() -> Run:
-            run = run_program(program.module, method, timeout_of(program), self.python)
+            run = run_against_sample(program, method, self.python)
             self.finished = max(self.finished, time.monotonic())
             return run
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,8 +131,20 @@ def _reader(stream: object, chunks: list[bytes]) -> threading.Thread:
     return thread
 
 
-def run_program(module: str, method: str, timeout: float, python: str = sys.executable) -> Run:
-    """Run ``module`` under ``method``; stop it and all its processes after ``timeout`` seconds."""
+def run_program(
+    module: str,
+    method: str,
+    timeout: float,
+    python: str = sys.executable,
+    hung: Callable[[str], bool] | None = None,
+    quiet: float = 1.0,
+) -> Run:
+    """Run ``module`` under ``method``; stop it and all its processes after ``timeout`` seconds.
+
+    For a program that is meant to hang, ``hung(stdout)`` says whether it has
+    printed everything it should; once that has held for ``quiet`` seconds the
+    run is stopped as timed out, without waiting for the full ``timeout``.
+    """
     posix = os.name == "posix"
     process = subprocess.Popen(
         [python, "-c", LAUNCHER, method, module],
@@ -150,6 +163,7 @@ def run_program(module: str, method: str, timeout: float, python: str = sys.exec
     deadline = started + timeout
     timed_out = False
     cpu = 0.0
+    settled_since: float | None = None
     if posix:
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -157,7 +171,13 @@ def run_program(module: str, method: str, timeout: float, python: str = sys.exec
                 process.returncode = os.waitstatus_to_exitcode(status)
                 cpu = usage.ru_utime + usage.ru_stime
                 break
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if hung is not None:
+                done = hung(b"".join(out).decode("utf-8", errors="replace"))
+                settled_since = (settled_since or now) if done else None
+                if settled_since is not None and now - settled_since >= quiet:
+                    deadline = now
+            if now >= deadline:
                 timed_out = True
                 kill_group(process.pid)
                 _, status, usage = os.wait4(process.pid, 0)

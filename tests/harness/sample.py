@@ -110,6 +110,7 @@ class Rules:
     sames: list[SameRule] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
     expect_hang: bool = False
+    hang_quiet: float = 1.0  # seconds a hanging program must stay silent after its last expected line
     exit_code: int = 0
     stderr: list[PatternRule] = field(default_factory=list)
     skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
@@ -204,8 +205,13 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             raise SampleError(path, line, "write `timeout SECONDS`") from None
     elif keyword == "expect":
         words = rest.split()
-        if words == ["hang"]:
+        if words and words[0] == "hang" and len(words) <= 2:
             rules.expect_hang = True
+            if len(words) == 2:
+                try:
+                    rules.hang_quiet = float(words[1])
+                except ValueError:
+                    raise SampleError(path, line, "write `expect hang` or `expect hang QUIET_SECONDS`") from None
         elif len(words) == 2 and words[0] == "exit" and re.fullmatch(r"-?\d+", words[1]):
             rules.exit_code = int(words[1])
         else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .checks import judge
 from .programs import Program, start_methods
-from .running import Run, run_program
+from .pool import run_against_sample
+from .running import run_program
 from .matching import check_sample
 from .sample import Rules, Sample, parse_sample, render_sample
 
@@ -35,7 +36,7 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> st
     failures = []
     for method in methods:
         for attempt in range(rechecks):
-            again: Run = run_program(program.module, method, fresh.rules.timeout, python)
+            again = run_against_sample(program, method, python)
             verdict = judge(again, fresh)
             if verdict:
                 failures.append(f"re-run {attempt + 1} under {method}:\n{verdict}")
