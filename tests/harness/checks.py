@@ -20,7 +20,7 @@ def judge(run: Run, sample: Sample) -> str | None:
     failures: list[str] = []
     if run.timed_out and not rules.expect_hang:
         failures.append(
-            f"{program} did not finish within {rules.timeout:g} s and was killed with its whole process "
+            f"{program} did not finish within {run.timeout:g} s and was killed with its whole process "
             f"group. If the lesson needs longer, raise `#| timeout` in {where}; if it is meant to hang, "
             "add `#| expect hang`.\nPartial output:\n" + (_excerpt(run.stdout) or "(none)")
         )

@@ -190,7 +190,7 @@ def match_stream(stream: str, lines: list[Line], elements: list[Element]) -> Pro
         states = _closure(following, elements)
     if (len(elements), 0) in states:
         return None
-    waiting = min((index for index, _ in states if index < len(elements)), default=len(elements))
+    waiting = max((index for index, _ in states if index < len(elements)), default=len(elements))
     missing = elements[waiting] if waiting < len(elements) else None
     what = describe(missing) if missing else "more lines"
     return Problem(
@@ -367,7 +367,9 @@ def report(sample: Sample, output: list[str], problems: list[Problem]) -> str:
 def check_sample(sample: Sample) -> None:
     """Raise ``SampleError`` if the sample does not satisfy its own rules, or a rule is unused."""
     rules = sample.rules
-    lines, _ = classify(sample.output, rules, sample.first_output_line)
+    lines, overlaps = classify(sample.output, rules, sample.first_output_line)
+    if overlaps:
+        raise SampleError(sample.path, sample.first_output_line, f"in the sample, {overlaps[0].message}")
     raw = sample.output
     texts = {line.text for line in lines}
     for channel in rules.channels:

@@ -43,6 +43,8 @@ class Run:
     module: str
     method: str
     python: str
+    pid: int  # also the id of the run's session and process group
+    timeout: float
     returncode: int | None
     stdout: str
     stderr: str
@@ -58,11 +60,11 @@ class Run:
         return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
 
 
-def program_environment() -> dict[str, str]:
+def program_environment(root: Path = ROOT) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(root)
     return env
 
 
@@ -138,6 +140,7 @@ def run_program(
     python: str = sys.executable,
     hung: Callable[[str], bool] | None = None,
     quiet: float = 1.0,
+    root: Path = ROOT,
 ) -> Run:
     """Run ``module`` under ``method``; stop it and all its processes after ``timeout`` seconds.
 
@@ -148,8 +151,8 @@ def run_program(
     posix = os.name == "posix"
     process = subprocess.Popen(
         [python, "-c", LAUNCHER, method, module],
-        cwd=ROOT,
-        env=program_environment(),
+        cwd=root,
+        env=program_environment(root),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -215,6 +218,8 @@ def run_program(
         module=module,
         method=method,
         python=python,
+        pid=process.pid,
+        timeout=timeout,
         returncode=process.returncode,
         stdout=b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"),
         stderr=b"".join(err).decode("utf-8", errors="replace").replace("\r\n", "\n"),
