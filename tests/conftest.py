@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 
@@ -20,7 +21,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="record missing or failing samples from real runs, keep their rules, re-run to show they hold",
     )
-    group.addoption("--python", default=sys.executable, help="the interpreter that runs the programs")
+    group.addoption(
+        "--python",
+        action="append",
+        default=[],
+        help="an interpreter that runs the programs (repeat for several; default: the one running pytest)",
+    )
     group.addoption(
         "--jobs",
         type=int,
@@ -29,11 +35,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[POOL] = RunPool(config.getoption("--python"), config.getoption("--jobs"))
-
-
 POOL = pytest.StashKey[RunPool]()
+INTERPRETERS = pytest.StashKey[dict[str, str]]()
+
+
+def interpreter_version(python: str) -> str:
+    """``3.12`` for a CPython 3.12 executable; a clear error for anything unusable."""
+    try:
+        found = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise pytest.UsageError(f"--python {python}: cannot run it ({error})") from None
+    return found.stdout.strip()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    pythons = config.getoption("--python") or [sys.executable]
+    config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
+    versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
+    config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -44,7 +69,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         params = getattr(item, "callspec", None)
         if params and "program" in params.params and "method" in params.params:
-            pool.submit(params.params["program"], params.params["method"])
+            pool.submit(params.params["program"], params.params["method"], params.params["python"])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "python" in metafunc.fixturenames:
+        interpreters = metafunc.config.stash[INTERPRETERS]
+        metafunc.parametrize("python", list(interpreters.values()), ids=list(interpreters))
 
 
 @pytest.fixture(scope="session")

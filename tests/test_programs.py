@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from harness.checks import judge
@@ -17,11 +19,15 @@ METHODS = start_methods()
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
-def test_program(program: Program, method: str, pool: RunPool, request: pytest.FixtureRequest) -> None:
+def test_program(program: Program, method: str, python: str, pool: RunPool, request: pytest.FixtureRequest) -> None:
     if request.config.getoption("--update-samples"):
-        if method != METHODS[0]:
-            pytest.skip(f"update mode records each sample once, under {METHODS[0]}, then re-checks every method")
-        print(update_sample(program, request.config.getoption("--python")))
+        first_python = (request.config.getoption("--python") or [sys.executable])[0]
+        if method != METHODS[0] or python != first_python:
+            pytest.skip(
+                f"update mode records each sample once, under {METHODS[0]} with the first --python, "
+                "then re-checks it under every method"
+            )
+        print(update_sample(program, python))
         return
     if not program.sample_path.exists():
         pytest.fail(
@@ -37,6 +43,6 @@ def test_program(program: Program, method: str, pool: RunPool, request: pytest.F
     reason = skip_reason(sample.rules)
     if reason:
         pytest.skip(reason)
-    failure = judge(pool.result(program, method), sample)
+    failure = judge(pool.result(program, method, python), sample)
     if failure:
         pytest.fail(failure, pytrace=False)

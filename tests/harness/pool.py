@@ -29,30 +29,30 @@ def run_against_sample(program: Program, method: str, python: str) -> Run:
 
 
 class RunPool:
-    def __init__(self, python: str, jobs: int) -> None:
-        self.python = python
+    def __init__(self, jobs: int, versions: dict[str, str]) -> None:
+        self.versions = versions  # interpreter path -> "3.12", for reports
         self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
-        self.futures: dict[tuple[str, str], Future[Run]] = {}
+        self.futures: dict[tuple[str, str, str], Future[Run]] = {}
         self.started: float | None = None
         self.finished: float = 0.0
 
-    def submit(self, program: Program, method: str) -> None:
-        key = (program.name, method)
+    def submit(self, program: Program, method: str, python: str) -> None:
+        key = (program.name, method, python)
         if key in self.futures:
             return
         if self.started is None:
             self.started = time.monotonic()
 
         def work() -> Run:
-            run = run_against_sample(program, method, self.python)
+            run = run_against_sample(program, method, python)
             self.finished = max(self.finished, time.monotonic())
             return run
 
         self.futures[key] = self.executor.submit(work)
 
-    def result(self, program: Program, method: str) -> Run:
-        self.submit(program, method)
-        return self.futures[(program.name, method)].result()
+    def result(self, program: Program, method: str, python: str) -> Run:
+        self.submit(program, method, python)
+        return self.futures[(program.name, method, python)].result()
 
     def runs(self) -> list[Run]:
         return [future.result() for future in self.futures.values() if future.done() and not future.exception()]
@@ -70,11 +70,13 @@ class RunPool:
         return [
             f"{len(runs)} program runs in {programs_wall:.1f} s wall "
             f"(whole test session {session_wall:.1f} s)",
-            f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{longest.module} "
-            f"{longest.method}], CPU {cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s); "
+            f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], CPU {cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s); "
             f"runs took {programs_wall / bound:.2f}x the bound",
-            "slowest runs: " + ", ".join(f"{run.module.removeprefix('snippets.')} {run.method} {run.wall:.1f} s" for run in slowest),
+            "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
         ]
+
+    def describe(self, run: Run) -> str:
+        return f"{run.module.removeprefix('snippets.')} {run.method} {self.versions.get(run.python, run.python)}"
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
