@@ -36,6 +36,11 @@ def main() -> None:
             waited = time.monotonic() - started
             print(f"{label} on an empty queue raised queue.Empty after {waited:.2f} s", flush=True)
 
+    try:
+        q.get(blocking=False)  # type: ignore[call-arg]
+    except TypeError:
+        print("get(blocking=False) raised TypeError: the parameter is called block", flush=True)
+
     sender = mp.Process(target=put_later, args=(q, 0.5))
     sender.start()
     started = time.monotonic()
