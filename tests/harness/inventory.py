@@ -1,0 +1,182 @@
+"""What the pages include, checked against what ``snippets/`` holds, in both directions.
+
+Every fenced block on a page holds include lines only (``--8<-- "path"``), so
+no code or output is ever typed into Markdown; the one exception is a shell
+block (``bash``/``console``) showing a command to type. Every include names a
+file that exists and, after a colon, a section that exists: never line numbers,
+which silently show the wrong lines once the file changes. Each block's title
+says what it shows: the program's path, or the command that printed the output.
+Every program is shown in full on some page together with its output.
+
+Each problem is reported as ``path:line: what is wrong. What to do.``
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .programs import Program, discover
+from .running import ROOT
+from .sample import OUTPUT_MARKER
+
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)\s*$""")
+TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
+SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
+LINE_NUMBERS = re.compile(r":-?\d+(?::-?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Include:
+    where: str  # "docs/page.md:12"
+    target: str  # as written: "snippets/g/p.py" or "snippets/g/p.out:output"
+    title: str | None  # the title of the fenced block it sits in, if any
+
+    @property
+    def path(self) -> str:
+        return self.target.split(":", 1)[0]
+
+    @property
+    def section(self) -> str | None:
+        parts = self.target.split(":", 1)
+        return parts[1] if len(parts) == 2 else None
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _language(info: str) -> str:
+    """``python`` for ``python title="x"`` or ``{.python .x}``; '' when there is none."""
+    info = info.strip()
+    if info.startswith("{"):
+        match = re.search(r"\.([\w+-]+)", info)
+        return match.group(1) if match else ""
+    return info.split(" ", 1)[0] if info else ""
+
+
+def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
+    """The includes of one page and the problems found in its fenced blocks."""
+    includes: list[Include] = []
+    problems: list[str] = []
+    lines = page.read_text(encoding="utf-8").splitlines()
+    shown = _shown(page, root)
+    opened: tuple[int, str, str, str | None] | None = None  # (line, fence, language, title)
+    for number, text in enumerate(lines, start=1):
+        fence = FENCE.match(text)
+        if opened is None:
+            if fence:
+                info = fence.group("info")
+                title = TITLE.search(info)
+                opened = (number, fence.group("fence"), _language(info), title.group("title") if title else None)
+                continue
+            include = INCLUDE.match(text)
+            if include:
+                problems.append(
+                    f"{shown}:{number}: include outside a fenced block. Put it inside "
+                    "```python title=\"<path>\" ... ``` or ```text title=\"python -m <module>\" ... ```."
+                )
+            continue
+        start, fence_text, language, title = opened
+        if fence and fence.group("fence").startswith(fence_text) and not fence.group("info").strip():
+            opened = None
+            continue
+        if language in SHELL_LANGUAGES or not text.strip():
+            continue
+        include = INCLUDE.match(text)
+        if include:
+            includes.append(Include(f"{shown}:{number}", include.group("target"), title))
+        else:
+            kind = f"a {language} block" if language else "a fenced block"
+            problems.append(
+                f"{shown}:{number}: {kind} opened at line {start} types its content into Markdown. "
+                "Put the code in a program under snippets/ and include it with --8<-- \"snippets/<guide>/<file>\"."
+            )
+    if opened is not None:
+        problems.append(f"{shown}:{opened[0]}: fenced block never closed. Close it with {opened[1]}.")
+    return includes, problems
+
+
+def _sections(path: Path) -> set[str]:
+    """Sections a pymdownx.snippets include can name: ``--8<-- [start:name]`` markers."""
+    return set(re.findall(r"--8<-- \[start:([\w-]+)\]", path.read_text(encoding="utf-8")))
+
+
+def check_include(include: Include, root: Path) -> list[str]:
+    """Problems with one include: line numbers, a missing file or section, a title that misleads."""
+    if LINE_NUMBERS.search(include.target):
+        return [
+            f"{include.where}: {include.target!r} includes by line numbers, which show the wrong lines once the "
+            "file changes. Mark the part with # --8<-- [start:name] / # --8<-- [end:name] and include path:name."
+        ]
+    path = root / include.path
+    if not path.is_file():
+        return [f"{include.where}: {include.path} does not exist. Fix the path (relative to the project root)."]
+    section = include.section
+    if section is not None and section not in _sections(path):
+        return [
+            f"{include.where}: {include.path} has no section {section!r}. "
+            f"Add # --8<-- [start:{section}] and [end:{section}] to it, or fix the name."
+        ]
+    expected = _expected_title(include, root)
+    if expected is not None and include.title != expected:
+        return [f"{include.where}: the block showing {include.target} must have title=\"{expected}\"."]
+    return []
+
+
+def _module(path: Path, root: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+def _expected_title(include: Include, root: Path) -> str | None:
+    path = Path(include.path)
+    if path.parts[:1] != ("snippets",):
+        return None
+    if path.suffix == ".py" and include.section is None:
+        return include.path
+    if path.suffix == ".out":
+        return "python -m " + ".".join(path.with_suffix("").parts)
+    return None
+
+
+def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | None = None) -> list[str]:
+    """Every problem between the pages under ``docs`` and the programs, as ``path:line: ...`` lines."""
+    programs = discover(root / "snippets") if programs is None else programs
+    problems: list[str] = []
+    includes: list[Include] = []
+    for page in sorted(docs.rglob("*.md")):
+        found, page_problems = scan_page(page, root)
+        includes += found
+        problems += page_problems
+    for include in includes:
+        problems += check_include(include, root)
+    shown_in_full = {include.path for include in includes if include.section is None}
+    shown_output = {include.path for include in includes if include.section == "output"}
+    for program in programs:
+        relative = program.path.relative_to(root).as_posix()
+        sample = program.sample_path.relative_to(root).as_posix()
+        if relative not in shown_in_full:
+            problems.append(
+                f"{relative}:1: no page shows this program in full. Include it with "
+                f"--8<-- \"{relative}\" in a ```python title=\"{relative}\" block, or delete it."
+            )
+        if program.sample_path.exists() and sample not in shown_output:
+            problems.append(
+                f"{sample}:1: no page shows this output. Include it with --8<-- \"{sample}:output\" "
+                f"in a ```text title=\"python -m {_module(program.path, root)}\" block."
+            )
+        if program.sample_path.exists() and OUTPUT_MARKER not in program.sample_path.read_text(encoding="utf-8"):
+            problems.append(f"{sample}:1: no line {OUTPUT_MARKER!r}. Re-record it with `python3 dev.py update`.")
+    program_paths = {program.path for program in programs}
+    for sample_path in sorted((root / "snippets").glob("*/*.out")):
+        if sample_path.with_suffix(".py") not in program_paths:
+            problems.append(
+                f"{sample_path.relative_to(root).as_posix()}:1: a sample without a program. "
+                "Delete it or restore its program."
+            )
+    return problems

@@ -1,0 +1,123 @@
+"""The pages and the programs agree: everything shown exists, everything that exists is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.inventory import check_inventory
+from harness.running import ROOT
+
+PROGRAM = '"""Say hello."""\n\nif __name__ == "__main__":\n    print("hello", flush=True)\n'
+SAMPLE = "#| --8<-- [start:output]\nhello\n"
+GOOD_PAGE = """# Hello
+
+```python title="snippets/greet/hello.py"
+--8<-- "snippets/greet/hello.py"
+```
+
+```text title="python -m snippets.greet.hello"
+--8<-- "snippets/greet/hello.out:output"
+```
+
+```bash
+python -m snippets.greet.hello
+```
+"""
+
+
+def test_the_site_shows_every_program_and_includes_only_what_exists() -> None:
+    problems = check_inventory(ROOT / "docs")
+    assert not problems, "\n".join(problems)
+
+
+def make_project(tmp_path: Path, page: str = GOOD_PAGE) -> Path:
+    guide = tmp_path / "snippets" / "greet"
+    guide.mkdir(parents=True)
+    (guide / "__init__.py").write_text("")
+    (guide / "hello.py").write_text(PROGRAM)
+    (guide / "hello.out").write_text(SAMPLE)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "hello.md").write_text(page)
+    return tmp_path
+
+
+def problems_of(root: Path) -> list[str]:
+    return check_inventory(root / "docs", root)
+
+
+def test_a_correct_page_passes(tmp_path: Path) -> None:
+    assert problems_of(make_project(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(
+            ("```text title=\"python -m snippets.greet.hello\"", "```python\nprint('typed')\n```\n\n```text title=\"python -m snippets.greet.hello\""),
+            "docs/hello.md:8: a python block opened at line 7 types its content into Markdown",
+            id="typed-python-block",
+        ),
+        pytest.param(
+            ('--8<-- "snippets/greet/hello.out:output"', '--8<-- "snippets/greet/hello.out:output"\nhello'),
+            "docs/hello.md:9: a text block opened at line 7 types its content into Markdown",
+            id="typed-output-line",
+        ),
+        pytest.param(
+            ('--8<-- "snippets/greet/hello.py"\n```', '--8<-- "snippets/greet/hello.py"\n--8<-- "snippets/greet/gone.py"\n```'),
+            "docs/hello.md:5: snippets/greet/gone.py does not exist",
+            id="missing-file",
+        ),
+        pytest.param(
+            ("hello.out:output", "hello.out:outptu"),
+            "docs/hello.md:8: snippets/greet/hello.out has no section 'outptu'",
+            id="missing-section",
+        ),
+        pytest.param(
+            ('```bash', '```text title="x"\n--8<-- "snippets/greet/hello.py:1:3"\n```\n\n```bash'),
+            "docs/hello.md:12: 'snippets/greet/hello.py:1:3' includes by line numbers",
+            id="line-numbers",
+        ),
+        pytest.param(
+            ('title="python -m snippets.greet.hello"', 'title="python hello.py"'),
+            'docs/hello.md:8: the block showing snippets/greet/hello.out:output must have title="python -m snippets.greet.hello"',
+            id="misleading-title",
+        ),
+        pytest.param(
+            ("# Hello\n", '# Hello\n\n--8<-- "snippets/greet/hello.py"\n'),
+            "docs/hello.md:3: include outside a fenced block",
+            id="bare-include",
+        ),
+        pytest.param(
+            ("python -m snippets.greet.hello\n```\n", "python -m snippets.greet.hello\n"),
+            "docs/hello.md:11: fenced block never closed",
+            id="unclosed-fence",
+        ),
+    ],
+)
+def test_a_broken_page_is_reported_with_file_and_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in GOOD_PAGE
+    root = make_project(tmp_path, GOOD_PAGE.replace(old, new, 1))
+    problems = problems_of(root)
+    assert any(problem.startswith(expected) for problem in problems), "\n".join(problems)
+
+
+def test_a_program_no_page_shows_is_reported(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "snippets" / "greet" / "unshown.py").write_text(PROGRAM)
+    (root / "snippets" / "greet" / "unshown.out").write_text(SAMPLE)
+    problems = problems_of(root)
+    assert problems == [
+        'snippets/greet/unshown.py:1: no page shows this program in full. Include it with --8<-- '
+        '"snippets/greet/unshown.py" in a ```python title="snippets/greet/unshown.py" block, or delete it.',
+        'snippets/greet/unshown.out:1: no page shows this output. Include it with --8<-- '
+        '"snippets/greet/unshown.out:output" in a ```text title="python -m snippets.greet.unshown" block.',
+    ]
+
+
+def test_a_sample_without_its_program_is_reported(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "snippets" / "greet" / "renamed.out").write_text(SAMPLE)
+    assert problems_of(root) == ["snippets/greet/renamed.out:1: a sample without a program. Delete it or restore its program."]
