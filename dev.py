@@ -1,0 +1,136 @@
+"""Set up and run the project with nothing but ``python3``.
+
+    python3 dev.py serve              the site on http://127.0.0.1:8000, reloading on changes
+    python3 dev.py check              every check: programs on every CPython 3.10+ found, site, workflows
+    python3 dev.py update [-k NAME]   record new or failing samples from real runs
+    python3 dev.py build              the site into site/
+
+Each command first makes sure ``.venv`` holds the toolchain pinned in
+requirements.txt (it needs Python 3.11+), creating or refreshing it when the
+file changed. Extra arguments after ``check`` and ``update`` go to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"
+STAMP = VENV / "requirements.sha256"
+TOOLCHAIN_MINIMUM = (3, 11)
+PROGRAMS_MINIMUM = (3, 10)
+VERSION_PROBE = "import sys, platform; print(platform.python_implementation(), *sys.version_info[:2])"
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def probe(python: str) -> tuple[str, int, int] | None:
+    """(implementation, major, minor) of an interpreter, or None if it does not run."""
+    try:
+        found = subprocess.run([python, "-c", VERSION_PROBE], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    words = found.stdout.split()
+    if found.returncode != 0 or len(words) != 3:
+        return None
+    return words[0], int(words[1]), int(words[2])
+
+
+def candidate_pythons() -> list[str]:
+    """Interpreters on this machine: this one, ``python3.X`` on PATH, and pyenv's versions."""
+    found = [sys.executable]
+    for minor in range(30, 9, -1):
+        path = shutil.which(f"python3.{minor}")
+        if path:
+            found.append(path)
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found += [str(path) for path in sorted((pyenv_root / "versions").glob("*/bin/python3"))]
+    return found
+
+
+def cpythons(minimum: tuple[int, int]) -> dict[tuple[int, int], str]:
+    """One CPython per version at or above ``minimum``, newest first."""
+    chosen: dict[tuple[int, int], str] = {}
+    for python in candidate_pythons():
+        info = probe(python)
+        if info and info[0] == "CPython" and info[1:] >= minimum:
+            chosen.setdefault((info[1], info[2]), python)
+    return dict(sorted(chosen.items(), reverse=True))
+
+
+def toolchain_python() -> str:
+    if sys.version_info >= TOOLCHAIN_MINIMUM:
+        return sys.executable
+    found = cpythons(TOOLCHAIN_MINIMUM)
+    if not found:
+        sys.exit(
+            f"dev.py: the toolchain needs CPython {'.'.join(map(str, TOOLCHAIN_MINIMUM))} or newer, and none was "
+            "found on PATH or in pyenv. Install one (for example `pyenv install 3.12`) and run this again."
+        )
+    return next(iter(found.values()))
+
+
+def ensure_venv() -> Path:
+    """``.venv`` with exactly the pinned toolchain; reinstalled when requirements.txt changes."""
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    python = venv_python()
+    if python.exists() and probe(str(python)) and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return python
+    if not python.exists() or not probe(str(python)):
+        print(f"dev.py: creating {VENV.name} for the toolchain", flush=True)
+        shutil.rmtree(VENV, ignore_errors=True)
+        subprocess.run([toolchain_python(), "-m", "venv", str(VENV)], check=True)
+    print(f"dev.py: installing {REQUIREMENTS.name} into {VENV.name}", flush=True)
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "--quiet", "--require-virtualenv", "-r", str(REQUIREMENTS)], check=True)
+    STAMP.write_text(wanted + "\n")
+    return python
+
+
+def run(command: list[str]) -> int:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def check(python: Path, extra: list[str]) -> int:
+    if any(arg.startswith("--python") for arg in extra):
+        interpreters: list[str] = []
+    else:
+        found = cpythons(PROGRAMS_MINIMUM)
+        interpreters = [f"--python={path}" for path in reversed(found.values())]
+        versions = ", ".join(".".join(map(str, version)) for version in reversed(found))
+        print(f"dev.py: running the programs with CPython {versions}", flush=True)
+    started = time.monotonic()
+    status = run([str(python), "-m", "pytest", *interpreters, *extra])
+    print(f"dev.py: check {'passed' if status == 0 else 'FAILED'} in {time.monotonic() - started:.1f} s", flush=True)
+    return status
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"serve", "check", "update", "build"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, extra = argv[0], argv[1:]
+    python = ensure_venv()
+    if command == "serve":
+        return run([str(python), "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *extra])
+    if command == "build":
+        return run([str(python), "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *extra])
+    if command == "update":
+        return run([str(python), "-m", "pytest", "tests/test_programs.py", "--update-samples", *extra])
+    return check(python, extra)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,71 @@
+"""The GitHub Actions workflow: audited by zizmor, pinned, and publishing only verified sites."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.running import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+WORKFLOW = WORKFLOWS / "docs.yml"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def load() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_zizmor_finds_nothing_even_as_an_auditor() -> None:
+    zizmor = Path(sys.executable).with_name("zizmor.exe" if sys.platform == "win32" else "zizmor")
+    audit = subprocess.run(
+        [str(zizmor), "--offline", "--persona=auditor", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_every_action_is_pinned_by_commit() -> None:
+    jobs = load()["jobs"]
+    uses = [step["uses"] for job in jobs.values() for step in job.get("steps", []) if "uses" in step]
+    assert uses, "the workflow uses no actions: the test would prove nothing"
+    unpinned = [action for action in uses if not PINNED.match(action)]
+    assert not unpinned, f"{WORKFLOW.relative_to(ROOT)}: pin these by a 40-character commit SHA: {unpinned}"
+
+
+def test_permissions_are_granted_per_job_and_only_deploy_writes() -> None:
+    workflow = load()
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        granted = job["permissions"]
+        if name == "deploy":
+            assert granted == {"pages": "write", "id-token": "write"}
+        else:
+            assert granted == {"contents": "read"}, name
+
+
+def test_deploy_runs_only_for_main_after_verification() -> None:
+    jobs = load()["jobs"]
+    deploy = jobs["deploy"]
+    assert set(deploy["needs"]) == set(jobs) - {"deploy"}
+    assert deploy["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+
+
+def test_programs_run_on_every_claimed_platform_and_version() -> None:
+    matrix = load()["jobs"]["programs"]["strategy"]["matrix"]
+    assert set(matrix["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    assert matrix["python"] == ["3.10", "3.11", "3.12", "3.13", "3.14"]
+
+
+def test_ci_calls_the_readme_test_command() -> None:
+    command = "python3 dev.py check"
+    assert command in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
