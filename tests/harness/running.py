@@ -9,9 +9,12 @@ is executed exactly as ``python -m snippets.<guide>.<program>`` would.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +39,8 @@ LAUNCHER = (
 # issue two writes per line, which tears lines from several processes apart.
 REMOVED_VARIABLES = ("PYTHONUNBUFFERED", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONWARNINGS", "PYTHONDEVMODE")
 LEFTOVER_GRACE = 3.0  # seconds a finished run's helper processes get to exit by themselves
+STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to write where they are
+STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack dumps on SIGUSR1
 
 
 @dataclass
@@ -53,6 +58,8 @@ class Run:
     cpu: float  # user + system seconds of the program and every child it waited for
     leftovers: list[str] = field(default_factory=list)  # processes alive after the run, then killed
     survivors: list[str] = field(default_factory=list)  # processes still alive even after the kill
+    stacks: dict[int, str] = field(default_factory=dict)  # pid -> where its threads were, for a run that overstayed
+    stray_files: list[str] = field(default_factory=list)  # files the run left in its working or temporary folder
 
     @property
     def output(self) -> list[str]:
@@ -60,12 +67,56 @@ class Run:
         return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
 
 
-def program_environment(root: Path = ROOT) -> dict[str, str]:
+def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[str, str]:
+    """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONPATH"] = str(root)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), str(STARTUP)])
+    if scratch is not None:
+        for name in ("TMPDIR", "TEMP", "TMP"):
+            env[name] = str(scratch / "tmp")
+        env["SNIPPETS_STACKS_DIR"] = str(scratch / "stacks")
     return env
+
+
+def _make_scratch() -> Path:
+    """A private folder per run: its working folder, its temp folder and its stack dumps."""
+    scratch = Path(tempfile.mkdtemp(prefix="snippet-run-"))
+    for name in ("cwd", "tmp", "stacks"):
+        (scratch / name).mkdir()
+    return scratch
+
+
+def _stray_files(scratch: Path) -> list[str]:
+    return sorted(
+        path.relative_to(scratch).as_posix()
+        for folder in ("cwd", "tmp")
+        for path in (scratch / folder).rglob("*")
+    )
+
+
+def _request_stacks(group: int) -> dict[int, str]:
+    """Ask every process of the session to write its threads' stacks; return {pid: command line}."""
+    if sys.platform.startswith("linux"):
+        processes = dict(described.split(" ", 1) for described in session_processes(group))
+    else:
+        processes = {str(group): "the program"}
+    for pid in processes:
+        try:
+            os.kill(int(pid), signal.SIGUSR1)
+        except (ProcessLookupError, PermissionError):
+            pass
+    time.sleep(STACK_DUMP_WAIT)
+    return {int(pid): command for pid, command in processes.items()}
+
+
+def shared_memory_entries() -> set[str]:
+    """Named semaphores and shared-memory segments that exist now (Linux: /dev/shm; elsewhere unknown)."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        return set()
+    return {entry.name for entry in shm.iterdir() if entry.name.startswith(("sem.", "psm_", "mp-", "wnsm_"))}
 
 
 def session_processes(session: int) -> list[str]:
@@ -100,17 +151,45 @@ def alive_in_group(group: int) -> list[str]:
     return [f"process group {group}"]
 
 
+TRACKER = "multiprocessing.resource_tracker"
+# A leak warning the resource tracker prints when it cleans up after processes
+# the harness killed; for a run stopped on purpose it reports the kill, not the program.
+TRACKER_CLEANUP = re.compile(r"^.*resource_tracker: There appear to be \d+ leaked .*\n(?:.*warnings\.warn\(.*\n)?", re.M)
+
+
 def kill_group(group: int) -> None:
+    """Kill every process of the run, letting its resource tracker go last.
+
+    Under spawn and forkserver, the semaphores of a queue are unlinked by the
+    run's resource tracker. Killed together with the program, it would leave
+    them in /dev/shm until the machine restarts, so it is spared until the
+    program's other processes are dead and it has cleaned up and exited.
+    """
+    if sys.platform.startswith("linux"):
+        processes = [described.split(" ", 1) for described in session_processes(group)]
+        for pid, command in processes:
+            if TRACKER not in command:
+                _kill(int(pid))
+        end = time.monotonic() + LEFTOVER_GRACE
+        while any(TRACKER not in command for _, command in map(lambda d: d.split(" ", 1), session_processes(group))):
+            if time.monotonic() > end:
+                break
+            time.sleep(0.02)
+        _wait_until_gone(group, LEFTOVER_GRACE)  # the tracker exits once nobody holds its pipe
+        for described in session_processes(group):  # whatever is still there: a tracker that hung, a stray
+            _kill(int(described.split()[0]))
+        return
     try:
         os.killpg(group, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    if sys.platform.startswith("linux"):  # members that moved to another group
-        for described in session_processes(group):
-            try:
-                os.kill(int(described.split()[0]), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _wait_until_gone(group: int, seconds: float) -> list[str]:
@@ -149,10 +228,11 @@ def run_program(
     run is stopped as timed out, without waiting for the full ``timeout``.
     """
     posix = os.name == "posix"
+    scratch = _make_scratch()
     process = subprocess.Popen(
         [python, "-c", LAUNCHER, method, module],
-        cwd=root,
-        env=program_environment(root),
+        cwd=scratch / "cwd",
+        env=program_environment(root, scratch),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -167,6 +247,7 @@ def run_program(
     timed_out = False
     cpu = 0.0
     settled_since: float | None = None
+    stacks: dict[int, str] = {}
     if posix:
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -182,6 +263,8 @@ def run_program(
                     deadline = now
             if now >= deadline:
                 timed_out = True
+                if settled_since is None:  # overstayed, rather than a hang that printed everything
+                    stacks = _request_stacks(process.pid)
                 kill_group(process.pid)
                 _, status, usage = os.wait4(process.pid, 0)
                 process.returncode = os.waitstatus_to_exitcode(status)
@@ -209,11 +292,20 @@ def run_program(
             kill_group(process.pid)
             remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
         survivors = remaining
+    for pid, command in stacks.items():
+        dump = scratch / "stacks" / f"{pid}.txt"
+        written = dump.read_text(errors="replace").strip() if dump.exists() else ""
+        stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or not yet started)'}"
+    stray_files = [] if timed_out else _stray_files(scratch)  # a killed run cannot clean up after itself
+    shutil.rmtree(scratch, ignore_errors=True)
     for reader in readers:
         reader.join(timeout=5)
     for pipe in (process.stdout, process.stderr):
         if pipe:
             pipe.close()
+    stderr = b"".join(err).decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if timed_out:
+        stderr = TRACKER_CLEANUP.sub("", stderr)
     return Run(
         module=module,
         method=method,
@@ -222,10 +314,12 @@ def run_program(
         timeout=timeout,
         returncode=process.returncode,
         stdout=b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"),
-        stderr=b"".join(err).decode("utf-8", errors="replace").replace("\r\n", "\n"),
+        stderr=stderr,
         timed_out=timed_out,
         wall=wall,
         cpu=cpu,
         leftovers=leftovers,
         survivors=survivors,
+        stacks=stacks,
+        stray_files=stray_files,
     )
