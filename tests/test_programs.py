@@ -6,11 +6,10 @@ import sys
 
 import pytest
 
-from harness.checks import judge
+from harness.checks import judge, load_sample
 from harness.pool import RunPool
 from harness.programs import Program, discover, start_methods
-from harness.matching import check_sample
-from harness.sample import SampleError, parse_sample, skip_reason
+from harness.sample import skip_reason
 from harness.update import update_sample
 
 PROGRAMS = discover()
@@ -29,17 +28,9 @@ def test_program(program: Program, method: str, python: str, pool: RunPool, requ
             )
         print(update_sample(program, python))
         return
-    if not program.sample_path.exists():
-        pytest.fail(
-            f"{program.relative}:1: no sample {program.sample_path.name}. Record one from a real run with "
-            f"`python3 dev.py update -k {program.name}`",
-            pytrace=False,
-        )
-    try:
-        sample = parse_sample(program.sample_path)
-        check_sample(sample)
-    except SampleError as error:
-        pytest.fail(str(error), pytrace=False)
+    sample = load_sample(program)
+    if isinstance(sample, str):
+        pytest.fail(sample, pytrace=False)
     reason = skip_reason(sample.rules)
     if reason:
         pytest.skip(reason)

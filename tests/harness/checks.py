@@ -1,10 +1,17 @@
-"""Judge one run of a program against its sample: exit, stderr, leftovers, output."""
+"""Judge one run of a program against its sample: exit, stderr, leftovers, stray files, output.
+
+Every failure starts with ``path:line:`` and says what to do about it.
+"""
 
 from __future__ import annotations
 
-from .matching import match_output, report
-from .running import Run
-from .sample import Sample
+import re
+from pathlib import Path
+
+from .matching import check_sample, match_output, report
+from .programs import Program
+from .running import LAUNCHER, Run
+from .sample import Sample, SampleError, parse_sample, shown
 
 
 def _excerpt(text: str, limit: int = 3000) -> str:
@@ -12,47 +19,94 @@ def _excerpt(text: str, limit: int = 3000) -> str:
     return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
+def program_line(text: str, program: Path) -> int:
+    """The line of ``program`` named by the innermost frame of a traceback or stack dump; 1 if none."""
+    frames = re.findall(r'File "([^"]+)", line (\d+)', text)
+    ours = [int(line) for path, line in frames if Path(path).name == program.name and Path(path).parent.name == program.parent.name]
+    if not ours:
+        return 1
+    # Tracebacks list the innermost frame last, faulthandler dumps list it first.
+    return ours[0] if "most recent call first" in text else ours[-1]
+
+
+def _stacks(run: Run) -> str:
+    parts = []
+    for pid, text in run.stacks.items():
+        command, _, dump = text.partition("\n")
+        if LAUNCHER.split("\n")[0] in command or pid == run.pid:
+            command = f"the program (python -m {run.module})"
+        parts.append(f"process {pid}: {command}\n{dump}")
+    return "\n\n".join(parts)
+
+
+def load_sample(program: Program) -> Sample | str:
+    """The program's sample, checked against its own rules; or why it cannot be used (file, line, what to do)."""
+    if not program.sample_path.exists():
+        return (
+            f"{program.relative}:1: no sample {program.sample_path.name}. Record one from a real run with "
+            f"`python3 dev.py update -k {program.name}`."
+        )
+    try:
+        sample = parse_sample(program.sample_path)
+        check_sample(sample)
+    except SampleError as error:
+        return str(error)
+    return sample
+
+
 def judge(run: Run, sample: Sample) -> str | None:
-    """A failure message naming the program, the sample and what to do; None if the run is good."""
+    """A failure message naming the file, the line and what to do; None if the run is good."""
     rules = sample.rules
-    where = f"{sample.path.relative_to(sample.path.parents[2])}"
-    program = f"{run.module} under {run.method}"
+    program_path = sample.path.with_suffix(".py")
+    program = shown(program_path)
+    where = shown(sample.path)
+    how = f"(under {run.method})"
     failures: list[str] = []
     if run.timed_out and not rules.expect_hang:
+        stuck_at = program_line(run.stacks.get(run.pid, ""), program_path)
+        after = "nothing of the run was left" if not run.survivors else "some processes survived (below)"
         failures.append(
-            f"{program} did not finish within {run.timeout:g} s and was killed with its whole process "
-            f"group. If the lesson needs longer, raise `#| timeout` in {where}; if it is meant to hang, "
-            "add `#| expect hang`.\nPartial output:\n" + (_excerpt(run.stdout) or "(none)")
+            f"{program}:{stuck_at}: did not finish within {run.timeout:g} s {how}; every process of the run was "
+            f"killed, and {after}. If the lesson needs longer, raise `#| timeout` in {where}; if it is meant to "
+            "hang, add `#| expect hang`; otherwise find where it waits below.\nPartial output:\n"
+            + (_excerpt(run.stdout) or "(none)")
+            + ("\nWhere each process was when the time ran out:\n" + _stacks(run) if run.stacks else "")
         )
     elif rules.expect_hang and not run.timed_out:
         failures.append(
-            f"{program} was expected to hang (`#| expect hang` in {where}) but exited with status "
-            f"{run.returncode} after {run.wall:.2f} s"
+            f"{program}:1: expected to hang (`#| expect hang` in {where}) but exited with status "
+            f"{run.returncode} after {run.wall:.2f} s {how}. Remove the rule if it should exit."
         )
     elif not rules.expect_hang and run.returncode != rules.exit_code:
+        line = program_line(run.stderr, program_path)
         failures.append(
-            f"{program} exited with status {run.returncode}; {where} expects {rules.exit_code} "
-            "(declare another with `#| expect exit N`)"
+            f"{program}:{line}: exited with status {run.returncode} {how}; {where} expects {rules.exit_code}. "
+            "Fix the program, or declare the status with `#| expect exit N`.\nstderr:\n" + (_excerpt(run.stderr) or "(empty)")
         )
     if run.leftovers:
         failures.append(
-            f"{program} left processes running after it exited (join or stop every process it starts):\n  "
-            + "\n  ".join(run.leftovers)
+            f"{program}:1: left processes running after it exited {how}. Join or stop every process it starts "
+            "before main() returns. They were killed:\n  " + "\n  ".join(run.leftovers)
         )
     if run.survivors:
-        failures.append(f"{program}: processes survived SIGKILL of the run's group:\n  " + "\n  ".join(run.survivors))
+        failures.append(f"{program}:1: processes survived SIGKILL of the run's group {how}:\n  " + "\n  ".join(run.survivors))
+    if run.stray_files:
+        failures.append(
+            f"{program}:1: left files behind in its working or temporary folder {how}. Remove what it creates "
+            "(a tempfile.TemporaryDirectory does it for you):\n  " + "\n  ".join(run.stray_files)
+        )
     stderr = run.stderr.strip("\n")
     if rules.stderr:
         for rule in rules.stderr:
             if not rule.pattern.search(run.stderr):
                 failures.append(
-                    f"{program}: stderr does not contain {rule.pattern.pattern!r} (rule at {where}:{rule.line}).\n"
-                    "stderr:\n" + (_excerpt(stderr) or "(empty)")
+                    f"{where}:{rule.line}: stderr does not contain {rule.pattern.pattern!r} {how}. Fix the rule or "
+                    "the program.\nstderr:\n" + (_excerpt(stderr) or "(empty)")
                 )
-    elif stderr:
+    elif stderr and run.returncode == rules.exit_code:
         failures.append(
-            f"{program} wrote to stderr, which must stay empty unless {where} declares `#| stderr REGEX`:\n"
-            + _excerpt(stderr)
+            f"{program}:{program_line(stderr, program_path)}: wrote to stderr {how}, which must stay empty. Fix "
+            f"the program, or declare what it writes with `#| stderr REGEX` in {where}. stderr:\n" + _excerpt(stderr)
         )
     problems = match_output(sample, run.output)
     if problems:

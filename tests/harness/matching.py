@@ -14,10 +14,11 @@ backtracking, so a check is linear in the length of the output.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .sample import Rules, Sample, SampleError
+from .sample import Rules, Sample, SampleError, shown
 
 MAIN = "main"
 
@@ -204,7 +205,13 @@ def _mismatch(
     stream: str, token: Token, states: set[tuple[int, int]], elements: list[Element], lines: list[Line]
 ) -> Problem:
     first = token.lines[0]
-    expected = sorted({index for index, _ in states if index < len(elements)})
+    expected = sorted(
+        {
+            index
+            for index, taken in states
+            if index < len(elements) and (elements[index].high is None or taken < elements[index].high)
+        }
+    )
     wanted = "; or ".join(describe(elements[index]) for index in expected) or "nothing more"
     if token.is_block:
         sample_bags = [element.bag for element in elements if element.bag is not None]
@@ -354,7 +361,16 @@ def tagged(output: list[str], rules: Rules) -> str:
 
 def report(sample: Sample, output: list[str], problems: list[Problem]) -> str:
     """A failure message: each problem with its rule, stream and diff, then the tagged run."""
-    parts = [f"{sample.path}: the run does not match the sample under its rules"]
+    line = sample.first_output_line
+    if problems:
+        pointed = re.search(r"(?:sample file line|rule at line) (\d+)", problems[0].message)
+        line = int(pointed.group(1)) if pointed else line
+    name = sample.path.parent.name + "/" + sample.path.stem
+    parts = [
+        f"{shown(sample.path)}:{line}: the run does not match the sample under its rules. If the output changed on purpose, "
+        f"re-record it with `python3 dev.py update -k {name}`; if a freedom is missing, add a rule "
+        "(CONTRIBUTING.md); otherwise fix the program."
+    ]
     for problem in problems:
         parts.append(f"FAIL [{problem.rule}] {problem.message}")
         if problem.diff:
@@ -403,8 +419,9 @@ def check_sample(sample: Sample) -> None:
                 )
     problems = match_output(sample, sample.output)
     if problems:
+        pointed = re.search(r"(?:rule at line|sample file line) (\d+)", problems[0].message)
         raise SampleError(
             sample.path,
-            sample.first_output_line,
+            int(pointed.group(1)) if pointed else sample.first_output_line,
             "the recorded run does not satisfy its own rules:\n" + "\n".join(p.message for p in problems),
         )

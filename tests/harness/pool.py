@@ -17,15 +17,15 @@ def run_against_sample(program: Program, method: str, python: str) -> Run:
     try:
         sample = parse_sample(program.sample_path)
     except (OSError, SampleError):
-        return run_program(program.module, method, DEFAULT_TIMEOUT, python)
+        return run_program(program.module, method, DEFAULT_TIMEOUT, python, root=program.root)
     rules = sample.rules
     if not rules.expect_hang:
-        return run_program(program.module, method, rules.timeout, python)
+        return run_program(program.module, method, rules.timeout, python, root=program.root)
 
     def printed_everything(stdout: str) -> bool:
         return not match_output(sample, stdout.split("\n")[:-1])
 
-    return run_program(program.module, method, rules.timeout, python, printed_everything, rules.hang_quiet)
+    return run_program(program.module, method, rules.timeout, python, printed_everything, rules.hang_quiet, root=program.root)
 
 
 class RunPool:
@@ -33,11 +33,24 @@ class RunPool:
         self.versions = versions  # interpreter path -> "3.12", for reports
         self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
         self.futures: dict[tuple[str, str, str], Future[Run]] = {}
+        self.programs: dict[tuple[str, str, str], tuple[Program, str, str]] = {}
         self.started: float | None = None
         self.finished: float = 0.0
 
+    def key_text(self, program: Program, method: str, python: str) -> str:
+        """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
+        return f"{program.name} {method} {self.versions.get(python, python)}"
+
+    def finished_runs(self) -> list[tuple[tuple[Program, str, str], Run]]:
+        return [
+            (self.programs[key], future.result())
+            for key, future in self.futures.items()
+            if future.done() and not future.cancelled() and not future.exception()
+        ]
+
     def submit(self, program: Program, method: str, python: str) -> None:
         key = (program.name, method, python)
+        self.programs[key] = (program, method, python)
         if key in self.futures:
             return
         if self.started is None:

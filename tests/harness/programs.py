@@ -16,8 +16,12 @@ class Program:
     path: Path  # snippets/<guide>/<program>.py
 
     @property
+    def root(self) -> Path:
+        return self.path.parents[2]
+
+    @property
     def module(self) -> str:
-        return ".".join(self.path.relative_to(ROOT).with_suffix("").parts)
+        return ".".join(self.path.relative_to(self.root).with_suffix("").parts)
 
     @property
     def sample_path(self) -> Path:
@@ -26,11 +30,11 @@ class Program:
     @property
     def name(self) -> str:
         """``guide/program``: the test id and what ``-k`` selects on."""
-        return self.path.relative_to(SNIPPETS).with_suffix("").as_posix()
+        return self.path.relative_to(self.root / "snippets").with_suffix("").as_posix()
 
     @property
     def relative(self) -> str:
-        return self.path.relative_to(ROOT).as_posix()
+        return self.path.relative_to(self.root).as_posix()
 
 
 def discover(root: Path = SNIPPETS) -> list[Program]:

@@ -34,11 +34,18 @@ PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 COUNT_SPEC = re.compile(r"^(\d+)(?:(\.\.)(\d+)?)?$")
 
 
+def shown(path: Path) -> str:
+    """``snippets/<guide>/<file>`` for a file of a guide, as a contributor finds it; else the path as given."""
+    if len(path.parents) > 2 and path.parents[1].name == "snippets":
+        return path.relative_to(path.parents[2]).as_posix()
+    return str(path)
+
+
 class SampleError(Exception):
     """A sample file that cannot be used as written; names the file and line."""
 
     def __init__(self, path: Path, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{shown(path)}:{line}: {message}")
         self.path = path
         self.line = line
 

@@ -1,0 +1,238 @@
+"""Broken contributions, each rejected with a message that names the file, the line and what to do.
+
+Programs and samples are broken here; pages that type code, include missing
+files or sections, or leave a program unshown are in test_inventory.py.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.checks import judge, load_sample
+from harness.pool import run_against_sample
+from harness.programs import SNIPPETS, Program
+from harness.running import alive_in_group, run_program
+from harness.sample import Sample, parse_sample, render_sample
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the runner's process-group checks need POSIX")
+
+
+def contribute(root: Path, source: str, rules: list[str] | None = None, output: list[str] | None = None) -> Program:
+    """Write ``snippets/broken/program.py`` under ``root``, and its sample unless ``output`` is None."""
+    package = root / "snippets" / "broken"
+    package.mkdir(parents=True, exist_ok=True)
+    for folder in (root / "snippets", package):
+        (folder / "__init__.py").write_text("")
+    (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
+    if output is not None:
+        (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules or []], output))
+    return Program(package / "program.py")
+
+
+def verdict_of(program: Program, method: str = "fork") -> str | None:
+    sample = load_sample(program)
+    assert isinstance(sample, Sample), sample
+    return judge(run_against_sample(program, method, sys.executable), sample)
+
+
+def test_a_hanging_program_shows_where_each_process_waits_and_leaves_nothing(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import multiprocessing as mp, time
+        def sleeper(q):
+            time.sleep(60)
+        if __name__ == "__main__":
+            print("started", flush=True)
+            q = mp.Queue()  # its semaphores must not outlive the kill
+            child = mp.Process(target=sleeper, args=(q,))
+            child.start()
+            child.join()
+        """,
+        ["timeout 2"],
+        ["started"],
+    )
+    run = run_against_sample(program, "spawn", sys.executable)
+    assert run.timed_out and run.survivors == [] and alive_in_group(run.pid) == []
+    message = judge(run, parse_sample(program.sample_path))
+    assert message is not None
+    assert message.startswith("snippets/broken/program.py:9: did not finish within 2 s (under spawn)")
+    assert "nothing of the run was left" in message and "raise `#| timeout`" in message
+    assert "Partial output:\nstarted" in message
+    assert "process.py\", line" in message and "program.py\", line 3 in sleeper" in message  # the child's stack
+
+
+def test_a_drifted_output_names_the_sample_line(tmp_path: Path) -> None:
+    program = contribute(tmp_path, 'print("one", flush=True)\nprint("2", flush=True)\n', [], ["one", "two"])
+    message = verdict_of(program)
+    assert message is not None
+    assert message.startswith("snippets/broken/program.out:3: the run does not match the sample under its rules")
+    assert "`python3 dev.py update -k broken/program`" in message
+
+
+def test_a_program_without_a_sample_is_told_how_to_record_one(tmp_path: Path) -> None:
+    program = contribute(tmp_path, 'print("hello", flush=True)\n')
+    assert load_sample(program) == (
+        "snippets/broken/program.py:1: no sample program.out. Record one from a real run with "
+        "`python3 dev.py update -k broken/program`."
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "output", "expected"),
+    [
+        pytest.param(
+            ['order "second" < "first"'],
+            ["first", "second"],
+            "snippets/broken/program.out:1: the recorded run does not satisfy its own rules",
+            id="sample edited against its rules",
+        ),
+        pytest.param(
+            ['count "tick" 3'],
+            ["tick", "tick"],
+            "snippets/broken/program.out:3: the recorded run does not satisfy its own rules",
+            id="count the sample does not meet",
+        ),
+        pytest.param(
+            ["channel left ^Worker", "channel right done$"],
+            ["Worker 1: done"],
+            "snippets/broken/program.out:4: in the sample, line 4 'Worker 1: done' matches channels left and right",
+            id="overlapping channels",
+        ),
+        pytest.param(
+            ["channel consumer ^Consumer:"],
+            ["Producer: put 1"],
+            "snippets/broken/program.out:1: channel consumer claims no line of the recorded run",
+            id="a rule that applies to nothing",
+        ),
+        pytest.param(
+            ["redact {n} ("],
+            ["1"],
+            "snippets/broken/program.out:1: bad regular expression '('",
+            id="a broken regular expression",
+        ),
+    ],
+)
+def test_a_sample_that_contradicts_itself_is_rejected_before_any_run(
+    tmp_path: Path, rules: list[str], output: list[str], expected: str
+) -> None:
+    program = contribute(tmp_path, 'print("x", flush=True)\n', rules, output)
+    problem = load_sample(program)
+    assert isinstance(problem, str) and problem.startswith(expected), problem
+
+
+def test_a_child_left_running_fails_and_is_killed(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import subprocess, sys
+        if __name__ == "__main__":
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            print("main done", flush=True)
+        """,
+        [],
+        ["main done"],
+    )
+    run = run_against_sample(program, "fork", sys.executable)
+    assert not run.timed_out and run.returncode == 0
+    assert any("time.sleep(60)" in leftover for leftover in run.leftovers)
+    assert run.survivors == [] and alive_in_group(run.pid) == []
+    message = judge(run, parse_sample(program.sample_path))
+    assert message is not None and message.startswith("snippets/broken/program.py:1: left processes running after it exited")
+
+
+def test_unexpected_stderr_fails_unless_declared(tmp_path: Path) -> None:
+    source = 'import sys\nprint("ok", flush=True)\nprint("warning: something", file=sys.stderr)\n'
+    program = contribute(tmp_path, source, [], ["ok"])
+    message = verdict_of(program)
+    assert message is not None and message.startswith("snippets/broken/program.py:1: wrote to stderr (under fork)")
+    assert "warning: something" in message and "`#| stderr REGEX`" in message
+    contribute(tmp_path, source, ["stderr ^warning: something$"], ["ok"])
+    assert verdict_of(program) is None
+
+
+def test_a_crash_names_the_line_that_raised(tmp_path: Path) -> None:
+    program = contribute(tmp_path, 'print("about to fail", flush=True)\n\nraise ValueError("boom")\n', [], ["about to fail"])
+    message = verdict_of(program)
+    assert message is not None and message.startswith("snippets/broken/program.py:3: exited with status 1")
+    assert "ValueError: boom" in message and "`#| expect exit N`" in message
+    contribute(tmp_path, 'print("about to fail", flush=True)\nraise SystemExit(3)\n', ["expect exit 3"], ["about to fail"])
+    assert verdict_of(program) is None
+
+
+def test_files_left_behind_fail(tmp_path: Path) -> None:
+    source = 'import tempfile\nopen("result.txt", "w").close()\ntempfile.mkstemp()\nprint("saved", flush=True)\n'
+    program = contribute(tmp_path, source, [], ["saved"])
+    message = verdict_of(program)
+    assert message is not None and message.startswith("snippets/broken/program.py:1: left files behind")
+    assert "cwd/result.txt" in message and "tmp/tmp" in message
+
+
+def test_a_program_expected_to_hang_that_exits_fails(tmp_path: Path) -> None:
+    program = contribute(tmp_path, 'print("done", flush=True)\n', ["expect hang"], ["done"])
+    message = verdict_of(program)
+    assert message is not None and message.startswith("snippets/broken/program.py:1: expected to hang")
+
+
+def test_the_never_exits_lesson_is_stopped_cleanly_once_quiet() -> None:
+    program = Program(SNIPPETS / "stopping_consumers" / "never_exits.py")
+    run = run_against_sample(program, "forkserver", sys.executable)
+    assert run.timed_out and run.survivors == [] and run.leftovers == [] and run.stacks == {}
+    assert run.wall < parse_sample(program.sample_path).rules.timeout  # stopped by quiet, not by the limit
+    assert judge(run, parse_sample(program.sample_path)) is None
+
+
+# A real lesson, changed in one way each; its recorded sample must catch the change.
+# Each mutation is a list of (old, new) replacements in snippets/stopping_consumers/random_pauses.py.
+MUTATIONS = [
+    pytest.param(
+        [('print("Consumer: done", flush=True)', 'print("Consumer: done", flush=True)\n    print("Consumer: done", flush=True)')],
+        "stream consumer",
+        id="a line printed twice",
+    ),
+    pytest.param(
+        [('print(f"Consumer: got {item:.4f}", flush=True)', 'print(f"Consumer: got {item / 2:.4f}", flush=True)')],
+        "[same] same rule",
+        id="a different value where same applies",
+    ),
+    pytest.param(
+        [('    print("Producer: done", flush=True)\n', "")],
+        "stream producer ended after 11 lines; the sample still expects 'Producer: done'",
+        id="a dropped line",
+    ),
+    pytest.param(
+        [
+            ('    print("Producer: running", flush=True)\n', ""),
+            ("    q.put(None)  # the stop value", '    print("Producer: running", flush=True)\n    q.put(None)  # the stop value'),
+        ],
+        "stream producer: output line",
+        id="a line moved within one process",
+    ),
+    pytest.param(
+        [("        if item is None:\n            break\n", "        if item is None:\n            continue\n")],
+        "did not finish within 3 s",
+        id="a consumer that now hangs",
+    ),
+]
+
+
+@pytest.mark.parametrize(("replacements", "message"), MUTATIONS)
+def test_a_changed_lesson_fails_with_a_message_saying_where(
+    tmp_path: Path, replacements: list[tuple[str, str]], message: str
+) -> None:
+    source = (SNIPPETS / "stopping_consumers" / "random_pauses.py").read_text()
+    for old, new in replacements:
+        assert old in source, "the mutation no longer applies: update it to the program's current text"
+        source = source.replace(old, new, 1)
+    recorded = (SNIPPETS / "stopping_consumers" / "random_pauses.out").read_text()
+    program = contribute(tmp_path, source)
+    program.sample_path.write_text(recorded.replace("#| --8<--", "#| timeout 3\n#| --8<--", 1))
+    verdict = verdict_of(program)
+    assert verdict is not None, "the changed program passed"
+    assert verdict.startswith("snippets/broken/program."), verdict
+    assert message in verdict
