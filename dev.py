@@ -4,6 +4,7 @@
     python3 dev.py check              every check: programs on every CPython 3.10+ found, site, workflows
     python3 dev.py update [-k NAME]   record new or failing samples from real runs
     python3 dev.py build              the site into site/
+    python3 dev.py repeat [-n 30] [--load]   every program many times: pass rates, to hunt flakes
 
 Each command first makes sure ``.venv`` holds the toolchain pinned in
 requirements.txt (it needs Python 3.11+), creating or refreshing it when the
@@ -99,7 +100,7 @@ def ensure_venv() -> Path:
 
 
 def run(command: list[str]) -> int:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
@@ -118,7 +119,7 @@ def check(python: Path, extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "check", "update", "build"}:
+    if not argv or argv[0] not in {"serve", "check", "update", "build", "repeat"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, extra = argv[0], argv[1:]
@@ -127,6 +128,8 @@ def main(argv: list[str]) -> int:
         return run([str(python), "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *extra])
     if command == "build":
         return run([str(python), "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *extra])
+    if command == "repeat":
+        return run([str(python), "-m", "harness.repeat", *extra])
     if command == "update":
         return run([str(python), "-m", "pytest", "tests/test_programs.py", "--update-samples", *extra])
     return check(python, extra)

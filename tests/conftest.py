@@ -6,10 +6,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Generator
 
 import pytest
 
+from harness.matrix import matrix_table
 from harness.pool import RunPool
+from harness.programs import start_methods
+from harness.running import shared_memory_entries
 
 _STARTED = time.monotonic()
 
@@ -37,6 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 POOL = pytest.StashKey[RunPool]()
 INTERPRETERS = pytest.StashKey[dict[str, str]]()
+OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, version, method) -> outcome
+SHARED_MEMORY_BEFORE = pytest.StashKey[set[str]]()
+WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
 
 def interpreter_version(python: str) -> str:
@@ -59,6 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
+    config.stash[OUTCOMES] = {}
+    config.stash[SHARED_MEMORY_BEFORE] = shared_memory_entries()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -66,10 +75,30 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.getoption("--update-samples"):
         return
     pool = session.config.stash[POOL]
-    for item in session.items:
-        params = getattr(item, "callspec", None)
-        if params and "program" in params.params and "method" in params.params:
-            pool.submit(params.params["program"], params.params["method"], params.params["python"])
+    assert session.config.cache is not None
+    walls: dict[str, float] = session.config.cache.get(WALLS_CACHE, {})
+    runs = [
+        (item.callspec.params["program"], item.callspec.params["method"], item.callspec.params["python"])
+        for item in session.items
+        if hasattr(item, "callspec") and {"program", "method", "python"} <= item.callspec.params.keys()
+    ]
+    # Longest first, so that no long run starts last and stretches the wall time; unknown runs count as long.
+    runs.sort(key=lambda run: -walls.get(pool.key_text(*run), 60.0))
+    for program, method, python in runs:
+        pool.submit(program, method, python)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember each program's outcome per interpreter and start method, for the verification matrix."""
+    report = yield
+    params = getattr(item, "callspec", None)
+    if params and {"program", "method", "python"} <= params.params.keys():
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            version = item.config.stash[POOL].versions[params.params["python"]]
+            key = (params.params["program"].name, version, params.params["method"])
+            item.config.stash[OUTCOMES][key] = report.outcome
+    return report
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -85,11 +114,31 @@ def pool(request: pytest.FixtureRequest) -> RunPool:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     pool = config.stash[POOL]
+    outcomes = config.stash[OUTCOMES]
+    if outcomes:
+        versions = sorted({version for _, version, _ in outcomes}, key=lambda v: tuple(map(int, v.split("."))))
+        terminalreporter.section("verification matrix")
+        for line in matrix_table(outcomes, versions, start_methods()):
+            terminalreporter.write_line(line)
     lines = pool.summary(time.monotonic() - _STARTED)
     if lines:
         terminalreporter.section("verification time")
         for line in lines:
             terminalreporter.write_line(line)
+    leaked = shared_memory_entries() - config.stash[SHARED_MEMORY_BEFORE]
+    if leaked:
+        terminalreporter.section("leaked shared memory", red=True)
+        terminalreporter.write_line("These appeared in /dev/shm during the check and are still there: " + ", ".join(sorted(leaked)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the whole check if a run left a named semaphore or shared-memory segment behind."""
+    if shared_memory_entries() - session.config.stash[SHARED_MEMORY_BEFORE]:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if session.config.cache is not None:
+        walls = session.config.cache.get(WALLS_CACHE, {})
+        walls.update({session.config.stash[POOL].key_text(*key): run.wall for key, run in session.config.stash[POOL].finished_runs()})
+        session.config.cache.set(WALLS_CACHE, walls)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
