@@ -1,1 +1,4 @@
-"""Every program shown on the site: run each with ``python -m snippets.<guide>.<program>``."""
+"""Every program shown on the site.
+
+Run one with ``python -m snippets.<guide>.<program>``.
+"""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from multiprocessing.queues import Queue
-from queue import Full  # the exception lives in the queue module, not in multiprocessing
+from queue import (
+    Full,
+)  # the exception lives in the queue module, not in multiprocessing
 
 
 def main() -> None:
@@ -34,7 +36,10 @@ def main() -> None:
         q.put(3, timeout=0.2)
     except Full:
         waited = time.monotonic() - started
-        print(f"put(3, timeout=0.2) raised queue.Full after waiting {waited:.2f} s", flush=True)
+        print(
+            f"put(3, timeout=0.2) raised queue.Full after waiting {waited:.2f} s",
+            flush=True,
+        )
 
     print(f"get() -> {q.get()}", flush=True)
     q.put_nowait(3)  # one place is free again

@@ -20,9 +20,15 @@ def main() -> None:
     q: Queue[int] = mp.Queue(maxsize=1)
     q.put(1)
     # Read all three at once, straight after the put.
-    print(f"right after put(): qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}", flush=True)
+    print(
+        f"right after put(): qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
+        flush=True,
+    )
     time.sleep(0.1)  # give the feeder thread time to write the item into the pipe
-    print(f"0.1 s later:       qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}", flush=True)
+    print(
+        f"0.1 s later:       qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
+        flush=True,
+    )
     q.get()
 
     # The first put() on a new queue also has to start the feeder thread,
@@ -40,9 +46,21 @@ def main() -> None:
             fresh.get()  # the item does arrive; get() waits for it
         fresh.close()
         fresh.join_thread()
-    print(f"empty() was True right after the first put() in {empty_after_put} of {TRIALS} new queues", flush=True)
-    print(f"get_nowait() raised Empty right after the first put() in {nowait_failed} of {TRIALS} new queues", flush=True)
-    print(f"the hint was wrong at least once: {empty_after_put > 0 and nowait_failed > 0}", flush=True)
+    print(
+        f"empty() was True right after the first put() "
+        f"in {empty_after_put} of {TRIALS} new queues",
+        flush=True,
+    )
+    print(
+        f"get_nowait() raised Empty right after the first put() "
+        f"in {nowait_failed} of {TRIALS} new queues",
+        flush=True,
+    )
+    print(
+        "the hint was wrong at least once:",
+        empty_after_put > 0 and nowait_failed > 0,
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import multiprocessing as mp
 import time
+from collections.abc import Callable
 from multiprocessing.queues import Queue
 from queue import Empty
 
@@ -23,23 +24,30 @@ def main() -> None:
     print(f"get{inspect.signature(Queue.get)}", flush=True)
     q: Queue[str] = mp.Queue()
 
-    for label, attempt in [
+    forms: list[tuple[str, Callable[[], str]]] = [
         ("get(block=False)", lambda: q.get(block=False)),
         ("get_nowait()", q.get_nowait),
         ("get(timeout=0)", lambda: q.get(timeout=0)),
         ("get(timeout=0.2)", lambda: q.get(timeout=0.2)),
-    ]:
+    ]
+    for label, attempt in forms:
         started = time.monotonic()
         try:
             attempt()
         except Empty:
             waited = time.monotonic() - started
-            print(f"{label} on an empty queue raised queue.Empty after {waited:.2f} s", flush=True)
+            print(
+                f"{label} on an empty queue raised queue.Empty after {waited:.2f} s",
+                flush=True,
+            )
 
     try:
         q.get(blocking=False)  # type: ignore[call-arg]
     except TypeError:
-        print("get(blocking=False) raised TypeError: the parameter is called block", flush=True)
+        print(
+            "get(blocking=False) raised TypeError: the parameter is called block",
+            flush=True,
+        )
 
     sender = mp.Process(target=put_later, args=(q, 0.5))
     sender.start()

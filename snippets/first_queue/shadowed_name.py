@@ -15,11 +15,12 @@ from multiprocessing.queues import Queue
 
 
 def add_shadowed(item: int) -> None:
-    queue = mp.Queue(maxsize=1)  # noqa: F811  (the mistake this program shows)
+    queue: Queue[int] = mp.Queue(maxsize=1)  # noqa: F811  (the mistake shown here)
     queue.put(item)
     try:
         queue.put_nowait(item)
-    except queue.Full:  # evaluated only now: `queue` is the Queue object here
+    # Evaluated only now: `queue` is the Queue object here. (mypy reports it too.)
+    except queue.Full:  # type: ignore[attr-defined]
         print("queue full, item dropped", flush=True)
 
 
@@ -37,7 +38,11 @@ def main() -> None:
         add_shadowed(7)
     except AttributeError as error:
         print(f"shadowed version: AttributeError: {error}", flush=True)
-        print(f"raised while handling: {type(error.__context__).__module__}.{type(error.__context__).__name__}", flush=True)
+        print(
+            "raised while handling:",
+            f"{type(error.__context__).__module__}.{type(error.__context__).__name__}",
+            flush=True,
+        )
     add_fixed(7)
 
 

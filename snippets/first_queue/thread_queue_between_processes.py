@@ -13,13 +13,16 @@ import multiprocessing as mp
 import queue
 from typing import Any
 
+METHODS = ("fork", "spawn", "forkserver")
+
 
 def send(q: Any) -> None:
     q.put("hello from the child")
 
 
 def attempt(kind: str, method: str) -> None:
-    context = mp.get_context(method)
+    # Every real context has Process; typeshed's BaseContext does not say so.
+    context: Any = mp.get_context(method)
     q: Any = queue.Queue() if kind == "queue.Queue" else context.Queue()
     child = context.Process(target=send, args=(q,))
     try:
@@ -31,13 +34,17 @@ def attempt(kind: str, method: str) -> None:
     try:
         print(f"{kind:<21} {method:<10} parent got: {q.get(timeout=1)!r}", flush=True)
     except queue.Empty:
-        print(f"{kind:<21} {method:<10} parent got nothing: the child filled its own copy", flush=True)
+        print(
+            f"{kind:<21} {method:<10} parent got nothing: "
+            "the child filled its own copy",
+            flush=True,
+        )
 
 
 def main() -> None:
-    for method in ("fork", "spawn", "forkserver"):
+    for method in METHODS:
         attempt("queue.Queue", method)
-    for method in ("fork", "spawn", "forkserver"):
+    for method in METHODS:
         attempt("multiprocessing.Queue", method)
 
 

@@ -9,14 +9,26 @@ default queue stops accepting put() after 32,767 items nobody has taken.
 from __future__ import annotations
 
 import multiprocessing as mp
-from multiprocessing.synchronize import SEM_VALUE_MAX
+from multiprocessing.queues import Queue
+
+# Not in typeshed's stubs, but defined by multiprocessing.synchronize on every platform.
+from multiprocessing.synchronize import SEM_VALUE_MAX  # type: ignore[attr-defined]
 
 
 def main() -> None:
     print(f"SEM_VALUE_MAX on this platform: {SEM_VALUE_MAX}", flush=True)
-    for label, q in [("Queue()", mp.Queue()), ("Queue(maxsize=0)", mp.Queue(maxsize=0)), ("Queue(maxsize=-5)", mp.Queue(maxsize=-5))]:
+    queues: list[tuple[str, Queue[int]]] = [
+        ("Queue()", mp.Queue()),
+        ("Queue(maxsize=0)", mp.Queue(maxsize=0)),
+        ("Queue(maxsize=-5)", mp.Queue(maxsize=-5)),
+    ]
+    for label, q in queues:
         # _maxsize is private; it is read here only to show the limit.
-        print(f"{label:<18} holds at most SEM_VALUE_MAX items: {q._maxsize == SEM_VALUE_MAX}", flush=True)  # type: ignore[attr-defined]
+        print(
+            f"{label:<18} holds at most SEM_VALUE_MAX items:",
+            q._maxsize == SEM_VALUE_MAX,  # type: ignore[attr-defined]
+            flush=True,
+        )
         q.close()
 
 

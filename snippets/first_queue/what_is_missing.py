@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 from multiprocessing.managers import BaseManager
+from multiprocessing.queues import Queue
 from typing import Any
 
 
@@ -26,10 +27,12 @@ def submit(jobs: Any) -> None:
 
 
 def main() -> None:
-    q = mp.Queue()
+    q: Queue[int] = mp.Queue()
     print(f"Queue has peek(): {hasattr(q, 'peek')}", flush=True)
     print(f"multiprocessing has LifoQueue: {hasattr(mp, 'LifoQueue')}", flush=True)
-    print(f"multiprocessing has PriorityQueue: {hasattr(mp, 'PriorityQueue')}", flush=True)
+    print(
+        f"multiprocessing has PriorityQueue: {hasattr(mp, 'PriorityQueue')}", flush=True
+    )
     q.close()
 
     with PriorityManager() as manager:
@@ -37,7 +40,9 @@ def main() -> None:
         worker = mp.Process(target=submit, args=(jobs,))
         worker.start()
         worker.join()
-        while not jobs.empty():  # safe here: every put has finished and nobody else gets
+        while (
+            not jobs.empty()
+        ):  # safe here: every put has finished and nobody else gets
             priority, name = jobs.get()
             print(f"priority {priority}: {name}", flush=True)
 

@@ -1,4 +1,6 @@
-"""The same consumer, busy-waiting: get(block=False) and something else to do in between.
+"""The same consumer, busy-waiting.
+
+It calls get(block=False) and does something else in between.
 
 A non-blocking get() raises queue.Empty at once when no item is there yet, so
 the consumer can do other work (here: print and nap) and try again.  It still

@@ -32,7 +32,9 @@ def stop_when_empty(q: Queue[int]) -> None:
     while not q.empty():
         q.get()
         handled += 1
-    print(f"stop-when-empty consumer: handled {handled} items, then stopped", flush=True)
+    print(
+        f"stop-when-empty consumer: handled {handled} items, then stopped", flush=True
+    )
 
 
 def stop_on_timeout(q: Queue[int]) -> None:
@@ -43,7 +45,9 @@ def stop_on_timeout(q: Queue[int]) -> None:
         except Empty:
             break  # the mistake: a pause is taken for the end
         handled += 1
-    print(f"stop-on-timeout consumer: handled {handled} items, then stopped", flush=True)
+    print(
+        f"stop-on-timeout consumer: handled {handled} items, then stopped", flush=True
+    )
 
 
 def drain(q: Queue[int]) -> list[int]:
@@ -57,7 +61,10 @@ def drain(q: Queue[int]) -> list[int]:
 
 
 def main() -> None:
-    for produce, consume in [(slow_start_producer, stop_when_empty), (pausing_producer, stop_on_timeout)]:
+    for produce, consume in [
+        (slow_start_producer, stop_when_empty),
+        (pausing_producer, stop_on_timeout),
+    ]:
         q: Queue[int] = mp.Queue()
         producing = mp.Process(target=produce, args=(q,))
         consuming = mp.Process(target=consume, args=(q,))

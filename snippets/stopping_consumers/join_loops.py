@@ -20,7 +20,10 @@ def main() -> None:
         p.start()
     for _ in range(2):
         p.join()  # the mistake: `p` is the second process both times
-    print(f"after the join loop, still running: {[c.name for c in mp.active_children()]}", flush=True)
+    print(
+        f"after the join loop, still running: {[c.name for c in mp.active_children()]}",
+        flush=True,
+    )
     for child in mp.active_children():
         child.join()  # clean up before the fixed version
 
@@ -29,7 +32,11 @@ def main() -> None:
         worker.start()
     for worker in workers:
         worker.join()
-    print(f"after joining every process in the list, still running: {[c.name for c in mp.active_children()]}", flush=True)
+    print(
+        "after joining every process in the list, still running:",
+        [c.name for c in mp.active_children()],
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

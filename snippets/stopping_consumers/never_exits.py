@@ -1,8 +1,8 @@
 """A consumer loop with no way out keeps the whole program alive forever.
 
 `while True: q.get()` waits for another item after the last one, and main's
-join() waits for the consumer.  The checks stop this program after 1.5 s;
-stop yours with Ctrl-C.
+join() waits for the consumer.  The checks stop this program once it has printed
+all it will print and stayed silent for a second; stop yours with Ctrl-C.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""A producer that pauses at random, a consumer that reports each value, and None as the stop value.
+"""A producer that pauses at random, a consumer that reports each value.
+
+None is the stop value.
 
 The consumer cannot know in advance how many items will come, so the producer
 puts None after its last item and the consumer stops when it gets it.

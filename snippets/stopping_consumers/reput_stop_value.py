@@ -38,8 +38,13 @@ def consumer(q: Queue[str | None], handled: Queue[int]) -> None:
 def run(producer_delays: dict[str, float]) -> None:
     q: Queue[str | None] = mp.Queue()
     handled: Queue[int] = mp.Queue()
-    consumers = [mp.Process(target=consumer, args=(q, handled)) for _ in range(CONSUMERS)]
-    producers = [mp.Process(target=producer, args=(label, delay, q)) for label, delay in producer_delays.items()]
+    consumers = [
+        mp.Process(target=consumer, args=(q, handled)) for _ in range(CONSUMERS)
+    ]
+    producers = [
+        mp.Process(target=producer, args=(label, delay, q))
+        for label, delay in producer_delays.items()
+    ]
     for process in consumers + producers:
         process.start()
     total = sum(handled.get() for _ in consumers)
@@ -54,7 +59,8 @@ def run(producer_delays: dict[str, float]) -> None:
     items = sum(item is not None for item in left)
     print(
         f"{len(producers)} producer(s), {CONSUMERS} consumers: handled {total} of "
-        f"{ITEMS_EACH * len(producers)} items; left in the queue: {items} items, {len(left) - items} stop value(s)",
+        f"{ITEMS_EACH * len(producers)} items; left in the queue: "
+        f"{items} items, {len(left) - items} stop value(s)",
         flush=True,
     )
 

@@ -1,4 +1,6 @@
-"""The same work with the stop values sent by main after both producers: as fast as estimated.
+"""The same work with the stop values sent by main after both producers.
+
+It runs as fast as estimated.
 
 Producers put only items.  Main joins them and then puts one None per
 consumer, so no stop value overtakes any work and the two consumers share
@@ -34,7 +36,9 @@ def main() -> None:
     q: Queue[float | None] = mp.Queue()
     handled: Queue[int] = mp.Queue()
     ready = mp.Barrier(3)
-    consumers = [mp.Process(target=consumer, args=(q, handled, ready)) for _ in range(2)]
+    consumers = [
+        mp.Process(target=consumer, args=(q, handled, ready)) for _ in range(2)
+    ]
     for process in consumers:
         process.start()
     ready.wait()
@@ -50,7 +54,11 @@ def main() -> None:
     for process in consumers:
         process.join()
     elapsed = time.monotonic() - started
-    print(f"estimate: {2 * ITEMS_EACH} items x {WORK} s / 2 consumers = {2 * ITEMS_EACH * WORK / 2:.2f} s", flush=True)
+    print(
+        f"estimate: {2 * ITEMS_EACH} items x {WORK} s / 2 consumers "
+        f"= {2 * ITEMS_EACH * WORK / 2:.2f} s",
+        flush=True,
+    )
     print(f"measured: {elapsed:.2f} s", flush=True)
     print(f"items handled by each consumer: {counts}", flush=True)
 

@@ -1,4 +1,6 @@
-"""Two producers each end with a stop value, two consumers: correct, but slower than the estimate.
+"""Two producers each end with a stop value, two consumers.
+
+Correct, but slower than the estimate.
 
 Ten items of 0.25 s shared by two consumers should take 10 x 0.25 / 2 = 1.25 s.
 But the first producer's stop value sits right behind its own five items,
@@ -41,7 +43,9 @@ def main() -> None:
     q: Queue[float | None] = mp.Queue()
     handled: Queue[int] = mp.Queue()
     ready = mp.Barrier(3)  # both consumers and main
-    consumers = [mp.Process(target=consumer, args=(q, handled, ready)) for _ in range(2)]
+    consumers = [
+        mp.Process(target=consumer, args=(q, handled, ready)) for _ in range(2)
+    ]
     for process in consumers:
         process.start()
     ready.wait()  # both consumers are waiting for work, as in a long-running service
@@ -54,7 +58,11 @@ def main() -> None:
     for process in consumers:
         process.join()
     elapsed = time.monotonic() - started
-    print(f"estimate: {2 * ITEMS_EACH} items x {WORK} s / 2 consumers = {2 * ITEMS_EACH * WORK / 2:.2f} s", flush=True)
+    print(
+        f"estimate: {2 * ITEMS_EACH} items x {WORK} s / 2 consumers "
+        f"= {2 * ITEMS_EACH * WORK / 2:.2f} s",
+        flush=True,
+    )
     print(f"measured: {elapsed:.2f} s", flush=True)
     print(f"items handled by each consumer: {counts}", flush=True)
 

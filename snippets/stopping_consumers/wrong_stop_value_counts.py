@@ -3,6 +3,9 @@
 Two producers each put three items and a None.  With three consumers, one
 never gets a stop value and waits forever.  With one consumer, the first None
 stops it and the second producer's work is never handled.
+
+Each consumer reports every item it takes, so the program knows which
+consumer got a stop value without guessing from how long it has waited.
 """
 
 from __future__ import annotations
@@ -11,32 +14,57 @@ import multiprocessing as mp
 from multiprocessing.queues import Queue
 from queue import Empty
 
+PRODUCERS = 2
+ITEMS_EACH = 3
+
 
 def producer(q: Queue[int | None]) -> None:
-    for item in range(3):
+    for item in range(ITEMS_EACH):
         q.put(item)
     q.put(None)
 
 
-def consumer(q: Queue[int | None]) -> None:
-    while q.get() is not None:
-        pass
+def consumer(
+    number: int, q: Queue[int | None], taken: Queue[tuple[int, int | None]]
+) -> None:
+    while True:
+        item = q.get()
+        taken.put((number, item))
+        if item is None:
+            return
 
 
 def run(consumer_count: int) -> None:
     q: Queue[int | None] = mp.Queue()
-    consumers = [mp.Process(target=consumer, args=(q,)) for _ in range(consumer_count)]
+    taken: Queue[tuple[int, int | None]] = mp.Queue()
+    consumers = [
+        mp.Process(target=consumer, args=(n, q, taken)) for n in range(consumer_count)
+    ]
     for process in consumers:
         process.start()
-    for _ in range(2):  # the second producer starts after the first has finished
+    for _ in range(
+        PRODUCERS
+    ):  # the second producer starts after the first has finished
         producing = mp.Process(target=producer, args=(q,))
         producing.start()
         producing.join()
-    for process in consumers:
-        process.join(timeout=0.5)
-    stuck = [process for process in consumers if process.is_alive()]
+    # Collect reports until every item put has been taken,
+    # or no consumer is left to take more.
+    reports: list[tuple[int, int | None]] = []
+    while len(reports) < PRODUCERS * (ITEMS_EACH + 1):
+        try:
+            reports.append(taken.get(timeout=0.05))
+        except Empty:
+            if not any(process.is_alive() for process in consumers) and taken.empty():
+                break
+    stopped = {number for number, item in reports if item is None}
+    stuck = [
+        process for number, process in enumerate(consumers) if number not in stopped
+    ]
     for process in stuck:
-        process.terminate()  # only to end this demonstration; the queue is discarded below
+        # Only to end this demonstration; the queue is discarded below.
+        process.terminate()
+    for process in consumers:
         process.join()
     left = []
     while True:
@@ -45,7 +73,8 @@ def run(consumer_count: int) -> None:
         except Empty:
             break
     print(
-        f"2 producers, {consumer_count} consumer(s): {len(stuck)} still waiting after 0.5 s; "
+        f"{PRODUCERS} producers, {consumer_count} consumer(s): "
+        f"{len(stuck)} never got a stop value; "
         f"left in the queue: {left}",
         flush=True,
     )
