@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from collections.abc import Generator
 import pytest
 
 from harness.matrix import matrix_table
-from harness.pool import RunPool
+from harness.pool import DEFAULT_JOBS, RunPool
 from harness.programs import start_methods
 from harness.running import shared_memory_entries
 
@@ -34,7 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--jobs",
         type=int,
-        default=max(4, 4 * (os.cpu_count() or 1)),
+        default=DEFAULT_JOBS,
         help="programs run at once (they mostly sleep)",
     )
 
@@ -43,6 +42,7 @@ POOL = pytest.StashKey[RunPool]()
 INTERPRETERS = pytest.StashKey[dict[str, str]]()
 OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, version, method) -> outcome
 SHARED_MEMORY_BEFORE = pytest.StashKey[set[str]]()
+LEAKED = pytest.StashKey[set[str]]()
 WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
 
@@ -75,8 +75,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.getoption("--update-samples"):
         return
     pool = session.config.stash[POOL]
-    assert session.config.cache is not None
-    walls: dict[str, float] = session.config.cache.get(WALLS_CACHE, {})
+    cache = getattr(session.config, "cache", None)  # absent under -p no:cacheprovider
+    walls: dict[str, float] = cache.get(WALLS_CACHE, {}) if cache else {}
     runs = [
         (item.callspec.params["program"], item.callspec.params["method"], item.callspec.params["python"])
         for item in session.items
@@ -89,15 +89,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each program's outcome per interpreter and start method, for the verification matrix."""
     report = yield
     params = getattr(item, "callspec", None)
-    if params and {"program", "method", "python"} <= params.params.keys():
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            version = item.config.stash[POOL].versions[params.params["python"]]
-            key = (params.params["program"].name, version, params.params["method"])
-            item.config.stash[OUTCOMES][key] = report.outcome
+    decided = report.when == "call" or (report.when == "setup" and not report.passed)
+    if decided and params and {"program", "method", "python"} <= params.params.keys():
+        version = item.config.stash[POOL].versions[params.params["python"]]
+        key = (params.params["program"].name, version, params.params["method"])
+        item.config.stash[OUTCOMES][key] = report.outcome
     return report
 
 
@@ -125,20 +127,39 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.section("verification time")
         for line in lines:
             terminalreporter.write_line(line)
-    leaked = shared_memory_entries() - config.stash[SHARED_MEMORY_BEFORE]
+    leaked = config.stash.get(LEAKED, set())
     if leaked:
         terminalreporter.section("leaked shared memory", red=True)
-        terminalreporter.write_line("These appeared in /dev/shm during the check and are still there: " + ", ".join(sorted(leaked)))
+        terminalreporter.write_line(
+            "These appeared in /dev/shm during the check and are still there: " + ", ".join(sorted(leaked))
+        )
+
+
+def leaked_shared_memory(config: pytest.Config, grace: float = 3.0) -> set[str]:
+    """Entries of /dev/shm that appeared during the check and are still there after ``grace`` seconds.
+
+    Other multiprocessing programs running on the machine at the same time
+    can show up here too: run the check alone.
+    """
+    end = time.monotonic() + grace
+    while True:
+        leaked = shared_memory_entries() - config.stash[SHARED_MEMORY_BEFORE]
+        if not leaked or time.monotonic() > end:
+            return leaked
+        time.sleep(0.1)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the whole check if a run left a named semaphore or shared-memory segment behind."""
-    if shared_memory_entries() - session.config.stash[SHARED_MEMORY_BEFORE]:
+    session.config.stash[LEAKED] = leaked_shared_memory(session.config) if session.config.stash[POOL].runs() else set()
+    if session.config.stash[LEAKED]:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if session.config.cache is not None:
-        walls = session.config.cache.get(WALLS_CACHE, {})
-        walls.update({session.config.stash[POOL].key_text(*key): run.wall for key, run in session.config.stash[POOL].finished_runs()})
-        session.config.cache.set(WALLS_CACHE, walls)
+    cache = getattr(session.config, "cache", None)
+    if cache is not None:
+        pool = session.config.stash[POOL]
+        walls = cache.get(WALLS_CACHE, {})
+        walls.update({pool.key_text(*key): run.wall for key, run in pool.finished_runs()})
+        cache.set(WALLS_CACHE, walls)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

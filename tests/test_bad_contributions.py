@@ -16,7 +16,7 @@ import pytest
 from harness.checks import judge, load_sample
 from harness.pool import run_against_sample
 from harness.programs import SNIPPETS, Program
-from harness.running import alive_in_group, run_program
+from harness.running import alive_in_group
 from harness.sample import Sample, parse_sample, render_sample
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the runner's process-group checks need POSIX")
@@ -64,7 +64,7 @@ def test_a_hanging_program_shows_where_each_process_waits_and_leaves_nothing(tmp
     assert message.startswith("snippets/broken/program.py:9: did not finish within 2 s (under spawn)")
     assert "nothing of the run was left" in message and "raise `#| timeout`" in message
     assert "Partial output:\nstarted" in message
-    assert "process.py\", line" in message and "program.py\", line 3 in sleeper" in message  # the child's stack
+    assert 'process.py", line' in message and 'program.py", line 3 in sleeper' in message  # the child's stack
 
 
 def test_a_drifted_output_names_the_sample_line(tmp_path: Path) -> None:
@@ -143,7 +143,9 @@ def test_a_child_left_running_fails_and_is_killed(tmp_path: Path) -> None:
     assert any("time.sleep(60)" in leftover for leftover in run.leftovers)
     assert run.survivors == [] and alive_in_group(run.pid) == []
     message = judge(run, parse_sample(program.sample_path))
-    assert message is not None and message.startswith("snippets/broken/program.py:1: left processes running after it exited")
+    assert message is not None and message.startswith(
+        "snippets/broken/program.py:1: left processes running after it exited"
+    )
 
 
 def test_unexpected_stderr_fails_unless_declared(tmp_path: Path) -> None:
@@ -157,11 +159,15 @@ def test_unexpected_stderr_fails_unless_declared(tmp_path: Path) -> None:
 
 
 def test_a_crash_names_the_line_that_raised(tmp_path: Path) -> None:
-    program = contribute(tmp_path, 'print("about to fail", flush=True)\n\nraise ValueError("boom")\n', [], ["about to fail"])
+    program = contribute(
+        tmp_path, 'print("about to fail", flush=True)\n\nraise ValueError("boom")\n', [], ["about to fail"]
+    )
     message = verdict_of(program)
     assert message is not None and message.startswith("snippets/broken/program.py:3: exited with status 1")
     assert "ValueError: boom" in message and "`#| expect exit N`" in message
-    contribute(tmp_path, 'print("about to fail", flush=True)\nraise SystemExit(3)\n', ["expect exit 3"], ["about to fail"])
+    contribute(
+        tmp_path, 'print("about to fail", flush=True)\nraise SystemExit(3)\n', ["expect exit 3"], ["about to fail"]
+    )
     assert verdict_of(program) is None
 
 
@@ -191,7 +197,12 @@ def test_the_never_exits_lesson_is_stopped_cleanly_once_quiet() -> None:
 # Each mutation is a list of (old, new) replacements in snippets/stopping_consumers/random_pauses.py.
 MUTATIONS = [
     pytest.param(
-        [('print("Consumer: done", flush=True)', 'print("Consumer: done", flush=True)\n    print("Consumer: done", flush=True)')],
+        [
+            (
+                'print("Consumer: done", flush=True)',
+                'print("Consumer: done", flush=True)\n    print("Consumer: done", flush=True)',
+            )
+        ],
         "stream consumer",
         id="a line printed twice",
     ),
@@ -208,7 +219,10 @@ MUTATIONS = [
     pytest.param(
         [
             ('    print("Producer: running", flush=True)\n', ""),
-            ("    q.put(None)  # the stop value", '    print("Producer: running", flush=True)\n    q.put(None)  # the stop value'),
+            (
+                "    q.put(None)  # the stop value",
+                '    print("Producer: running", flush=True)\n    q.put(None)  # the stop value',
+            ),
         ],
         "stream producer: output line",
         id="a line moved within one process",

@@ -55,7 +55,10 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         pytest.param(
-            ("```text title=\"python -m snippets.greet.hello\"", "```python\nprint('typed')\n```\n\n```text title=\"python -m snippets.greet.hello\""),
+            (
+                '```text title="python -m snippets.greet.hello"',
+                "```python\nprint('typed')\n```\n\n```text title=\"python -m snippets.greet.hello\"",
+            ),
             "docs/hello.md:8: a python block opened at line 7 types its content into Markdown",
             id="typed-python-block",
         ),
@@ -65,7 +68,10 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
             id="typed-output-line",
         ),
         pytest.param(
-            ('--8<-- "snippets/greet/hello.py"\n```', '--8<-- "snippets/greet/hello.py"\n--8<-- "snippets/greet/gone.py"\n```'),
+            (
+                '--8<-- "snippets/greet/hello.py"\n```',
+                '--8<-- "snippets/greet/hello.py"\n--8<-- "snippets/greet/gone.py"\n```',
+            ),
             "docs/hello.md:5: snippets/greet/gone.py does not exist",
             id="missing-file",
         ),
@@ -75,13 +81,14 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
             id="missing-section",
         ),
         pytest.param(
-            ('```bash', '```text title="x"\n--8<-- "snippets/greet/hello.py:1:3"\n```\n\n```bash'),
+            ("```bash", '```text title="x"\n--8<-- "snippets/greet/hello.py:1:3"\n```\n\n```bash'),
             "docs/hello.md:12: 'snippets/greet/hello.py:1:3' includes by line numbers",
             id="line-numbers",
         ),
         pytest.param(
             ('title="python -m snippets.greet.hello"', 'title="python hello.py"'),
-            'docs/hello.md:8: the block showing snippets/greet/hello.out:output must have title="python -m snippets.greet.hello"',
+            "docs/hello.md:8: the block showing snippets/greet/hello.out:output "
+            'must have title="python -m snippets.greet.hello"',
             id="misleading-title",
         ),
         pytest.param(
@@ -110,9 +117,9 @@ def test_a_program_no_page_shows_is_reported(tmp_path: Path) -> None:
     (root / "snippets" / "greet" / "unshown.out").write_text(SAMPLE)
     problems = problems_of(root)
     assert problems == [
-        'snippets/greet/unshown.py:1: no page shows this program in full. Include it with --8<-- '
+        "snippets/greet/unshown.py:1: no page shows this program in full. Include it with --8<-- "
         '"snippets/greet/unshown.py" in a ```python title="snippets/greet/unshown.py" block, or delete it.',
-        'snippets/greet/unshown.out:1: no page shows this output. Include it with --8<-- '
+        "snippets/greet/unshown.out:1: no page shows this output. Include it with --8<-- "
         '"snippets/greet/unshown.out:output" in a ```text title="python -m snippets.greet.unshown" block.',
     ]
 
@@ -120,4 +127,6 @@ def test_a_program_no_page_shows_is_reported(tmp_path: Path) -> None:
 def test_a_sample_without_its_program_is_reported(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "snippets" / "greet" / "renamed.out").write_text(SAMPLE)
-    assert problems_of(root) == ["snippets/greet/renamed.out:1: a sample without a program. Delete it or restore its program."]
+    assert problems_of(root) == [
+        "snippets/greet/renamed.out:1: a sample without a program. Delete it or restore its program."
+    ]

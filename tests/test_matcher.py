@@ -120,7 +120,8 @@ CASES = [
         ["Producer: put 0.5", "Consumer: got 0.5", "Producer: put 0.25", "Consumer: got 0.25"],
         ["Producer: put 0.7", "Producer: put 0.1", "Consumer: got 0.7", "Consumer: got 0.1"],
         ["Producer: put 0.7", "Producer: put 0.1", "Consumer: got 0.7", "Consumer: got 0.3"],
-        "[same] same rule at line 4: value #2 differs: 'Producer: put {value}' has 0.1, 'Consumer: got {value}' has 0.3",
+        "[same] same rule at line 4: value #2 differs: "
+        "'Producer: put {value}' has 0.1, 'Consumer: got {value}' has 0.3",
     ),
     (
         "same ~=: the same values in any order",
@@ -138,8 +139,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("rules", "sample", "good", "bad", "message"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
-def test_rule(tmp_path: Path, rules: list[str], sample: list[str], good: list[str], bad: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("rules", "sample", "good", "bad", "message"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_rule(
+    tmp_path: Path, rules: list[str], sample: list[str], good: list[str], bad: list[str], message: str
+) -> None:
     checked = make_sample(tmp_path, rules, sample)
     if rules:  # a rule grants a freedom: show a run that uses it
         assert good != sample
@@ -160,7 +165,9 @@ def test_report_tags_every_line_with_its_stream(tmp_path: Path) -> None:
 
 
 def test_a_line_claimed_by_two_channels_fails(tmp_path: Path) -> None:
-    checked = make_sample(tmp_path, ["channel producer Producer:", "channel consumer Consumer:"], ["Producer: 1", "Consumer: 1"])
+    checked = make_sample(
+        tmp_path, ["channel producer Producer:", "channel consumer Consumer:"], ["Producer: 1", "Consumer: 1"]
+    )
     problems = match_output(checked, ["Producer: 1Consumer: 1"])
     assert any("matches channels producer and consumer" in problem.message for problem in problems)
 

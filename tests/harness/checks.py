@@ -22,7 +22,11 @@ def _excerpt(text: str, limit: int = 3000) -> str:
 def program_line(text: str, program: Path) -> int:
     """The line of ``program`` named by the innermost frame of a traceback or stack dump; 1 if none."""
     frames = re.findall(r'File "([^"]+)", line (\d+)', text)
-    ours = [int(line) for path, line in frames if Path(path).name == program.name and Path(path).parent.name == program.parent.name]
+    ours = [
+        int(line)
+        for path, line in frames
+        if Path(path).name == program.name and Path(path).parent.name == program.parent.name
+    ]
     if not ours:
         return 1
     # Tracebacks list the innermost frame last, faulthandler dumps list it first.
@@ -81,7 +85,8 @@ def judge(run: Run, sample: Sample) -> str | None:
         line = program_line(run.stderr, program_path)
         failures.append(
             f"{program}:{line}: exited with status {run.returncode} {how}; {where} expects {rules.exit_code}. "
-            "Fix the program, or declare the status with `#| expect exit N`.\nstderr:\n" + (_excerpt(run.stderr) or "(empty)")
+            "Fix the program, or declare the status with `#| expect exit N`.\nstderr:\n"
+            + (_excerpt(run.stderr) or "(empty)")
         )
     if run.leftovers:
         failures.append(
@@ -89,7 +94,9 @@ def judge(run: Run, sample: Sample) -> str | None:
             "before main() returns. They were killed:\n  " + "\n  ".join(run.leftovers)
         )
     if run.survivors:
-        failures.append(f"{program}:1: processes survived SIGKILL of the run's group {how}:\n  " + "\n  ".join(run.survivors))
+        failures.append(
+            f"{program}:1: processes survived SIGKILL of the run's group {how}:\n  " + "\n  ".join(run.survivors)
+        )
     if run.stray_files:
         failures.append(
             f"{program}:1: left files behind in its working or temporary folder {how}. Remove what it creates "

@@ -79,7 +79,7 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
             if include:
                 problems.append(
                     f"{shown}:{number}: include outside a fenced block. Put it inside "
-                    "```python title=\"<path>\" ... ``` or ```text title=\"python -m <module>\" ... ```."
+                    '```python title="<path>" ... ``` or ```text title="python -m <module>" ... ```.'
                 )
             continue
         start, fence_text, language, title = opened
@@ -95,7 +95,7 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
             kind = f"a {language} block" if language else "a fenced block"
             problems.append(
                 f"{shown}:{number}: {kind} opened at line {start} types its content into Markdown. "
-                "Put the code in a program under snippets/ and include it with --8<-- \"snippets/<guide>/<file>\"."
+                'Put the code in a program under snippets/ and include it with --8<-- "snippets/<guide>/<file>".'
             )
     if opened is not None:
         problems.append(f"{shown}:{opened[0]}: fenced block never closed. Close it with {opened[1]}.")
@@ -125,7 +125,7 @@ def check_include(include: Include, root: Path) -> list[str]:
         ]
     expected = _expected_title(include, root)
     if expected is not None and include.title != expected:
-        return [f"{include.where}: the block showing {include.target} must have title=\"{expected}\"."]
+        return [f'{include.where}: the block showing {include.target} must have title="{expected}".']
     return []
 
 
@@ -163,12 +163,12 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
         if relative not in shown_in_full:
             problems.append(
                 f"{relative}:1: no page shows this program in full. Include it with "
-                f"--8<-- \"{relative}\" in a ```python title=\"{relative}\" block, or delete it."
+                f'--8<-- "{relative}" in a ```python title="{relative}" block, or delete it.'
             )
         if program.sample_path.exists() and sample not in shown_output:
             problems.append(
-                f"{sample}:1: no page shows this output. Include it with --8<-- \"{sample}:output\" "
-                f"in a ```text title=\"python -m {_module(program.path, root)}\" block."
+                f'{sample}:1: no page shows this output. Include it with --8<-- "{sample}:output" '
+                f'in a ```text title="python -m {_module(program.path, root)}" block.'
             )
         if program.sample_path.exists() and OUTPUT_MARKER not in program.sample_path.read_text(encoding="utf-8"):
             problems.append(f"{sample}:1: no line {OUTPUT_MARKER!r}. Re-record it with `python3 dev.py update`.")

@@ -155,7 +155,9 @@ def describe(element: Element) -> str:
     if element.bag is not None:
         return f"an unordered block of {sum(element.bag.values())} lines (sample file line {element.sample_line})"
     times = (
-        f"{element.low}" if element.high == element.low else f"{element.low}..{element.high if element.high is not None else ''}"
+        f"{element.low}"
+        if element.high == element.low
+        else f"{element.low}..{element.high if element.high is not None else ''}"
     )
     return f"{element.text!r} x{times} (sample file line {element.sample_line})"
 
@@ -183,9 +185,12 @@ def match_stream(stream: str, lines: list[Line], elements: list[Element]) -> Pro
             if token.is_block:
                 if element.bag is not None and taken == 0 and token.bag == element.bag:
                     following.add((index, 1))
-            elif element.bag is None and token.lines[0].text == element.text:
-                if element.high is None or taken < element.high:
-                    following.add((index, min(taken + 1, max(element.low, 1)) if element.high is None else taken + 1))
+            elif (
+                element.bag is None
+                and token.lines[0].text == element.text
+                and (element.high is None or taken < element.high)
+            ):
+                following.add((index, min(taken + 1, max(element.low, 1)) if element.high is None else taken + 1))
         if not following:
             return _mismatch(stream, token, states, elements, lines)
         states = _closure(following, elements)
@@ -217,7 +222,10 @@ def _mismatch(
         sample_bags = [element.bag for element in elements if element.bag is not None]
         extra = token.bag - sample_bags[0] if sample_bags else token.bag
         lacking = sample_bags[0] - token.bag if sample_bags else Counter()
-        detail = f"unordered block at output line {first.number} differs: missing {sorted(lacking.elements())}, unexpected {sorted(extra.elements())}"
+        detail = (
+            f"unordered block at output line {first.number} differs: "
+            f"missing {sorted(lacking.elements())}, unexpected {sorted(extra.elements())}"
+        )
     else:
         known = any(element.text == first.text for element in elements)
         kind = "reordered, or repeated more often than the sample allows" if known else "unexpected line"
@@ -276,7 +284,11 @@ def match_output(sample: Sample, output: list[str]) -> list[Problem]:
         template_stream = mapping.get(stream)
         if template_stream is None or template_stream not in sample_streams:
             problems.append(
-                Problem("stream", stream, f"stream {stream} has {len(lines)} lines; the sample has no such stream (unexpected)")
+                Problem(
+                    "stream",
+                    stream,
+                    f"stream {stream} has {len(lines)} lines; the sample has no such stream (unexpected)",
+                )
             )
             continue
         elements = template_of(sample_streams[template_stream], rules)
@@ -306,8 +318,12 @@ def match_output(sample: Sample, output: list[str]) -> list[Problem]:
                 )
             )
     for same in rules.sames:
-        left = [value for line in run_lines if line.text == same.left for value in line.values.get(same.placeholder, [])]
-        right = [value for line in run_lines if line.text == same.right for value in line.values.get(same.placeholder, [])]
+        left = [
+            value for line in run_lines if line.text == same.left for value in line.values.get(same.placeholder, [])
+        ]
+        right = [
+            value for line in run_lines if line.text == same.right for value in line.values.get(same.placeholder, [])
+        ]
         if same.as_multiset:
             if Counter(left) != Counter(right):
                 only_left = sorted((Counter(left) - Counter(right)).elements())
@@ -321,7 +337,10 @@ def match_output(sample: Sample, output: list[str]) -> list[Problem]:
                     )
                 )
         elif left != right:
-            first = next((i for i, pair in enumerate(zip(left, right)) if pair[0] != pair[1]), min(len(left), len(right)))
+            first = next(
+                (i for i, pair in enumerate(zip(left, right, strict=False)) if pair[0] != pair[1]),
+                min(len(left), len(right)),
+            )
             got_left = left[first] if first < len(left) else "nothing"
             got_right = right[first] if first < len(right) else "nothing"
             problems.append(
@@ -367,9 +386,9 @@ def report(sample: Sample, output: list[str], problems: list[Problem]) -> str:
         line = int(pointed.group(1)) if pointed else line
     name = sample.path.parent.name + "/" + sample.path.stem
     parts = [
-        f"{shown(sample.path)}:{line}: the run does not match the sample under its rules. If the output changed on purpose, "
-        f"re-record it with `python3 dev.py update -k {name}`; if a freedom is missing, add a rule "
-        "(CONTRIBUTING.md); otherwise fix the program."
+        f"{shown(sample.path)}:{line}: the run does not match the sample under its rules. "
+        f"If the output changed on purpose, re-record it with `python3 dev.py update -k {name}`; "
+        "if a freedom is missing, add a rule (CONTRIBUTING.md); otherwise fix the program."
     ]
     for problem in problems:
         parts.append(f"FAIL [{problem.rule}] {problem.message}")
@@ -394,10 +413,14 @@ def check_sample(sample: Sample) -> None:
     for group in (rules.ignored, rules.unordered):
         for rule in group:
             if not any(rule.pattern.search(text) for text in raw):
-                raise SampleError(sample.path, rule.line, f"{rule.pattern.pattern!r} matches no line of the recorded run")
+                raise SampleError(
+                    sample.path, rule.line, f"{rule.pattern.pattern!r} matches no line of the recorded run"
+                )
     for redaction in rules.redactions:
         if not any(redaction.pattern.search(text) for text in raw):
-            raise SampleError(sample.path, redaction.line, f"redact {redaction.placeholder} matches nothing in the recorded run")
+            raise SampleError(
+                sample.path, redaction.line, f"redact {redaction.placeholder} matches nothing in the recorded run"
+            )
     for count in rules.counts:
         if count.template not in texts:
             raise SampleError(

@@ -12,20 +12,27 @@ from .running import Run, run_program
 from .sample import DEFAULT_TIMEOUT, SampleError, parse_sample
 
 
-def run_against_sample(program: Program, method: str, python: str) -> Run:
+def run_against_sample(program: Program, method: str, python: str, extra_env: dict[str, str] | None = None) -> Run:
     """Run ``program`` with the limits its sample declares (defaults for a broken or missing sample)."""
     try:
         sample = parse_sample(program.sample_path)
     except (OSError, SampleError):
-        return run_program(program.module, method, DEFAULT_TIMEOUT, python, root=program.root)
+        return run_program(program.module, method, DEFAULT_TIMEOUT, python, root=program.root, extra_env=extra_env)
     rules = sample.rules
     if not rules.expect_hang:
-        return run_program(program.module, method, rules.timeout, python, root=program.root)
+        return run_program(program.module, method, rules.timeout, python, root=program.root, extra_env=extra_env)
 
     def printed_everything(stdout: str) -> bool:
         return not match_output(sample, stdout.split("\n")[:-1])
 
-    return run_program(program.module, method, rules.timeout, python, printed_everything, rules.hang_quiet, root=program.root)
+    return run_program(
+        program.module, method, rules.timeout, python, printed_everything, rules.hang_quiet, program.root, extra_env
+    )
+
+
+# Programs mostly sleep: six at once per core keeps two cores about 90% busy
+# (measured on 2 cores: wall within 1.15x of max(longest run, CPU / cores)).
+DEFAULT_JOBS = 6 * (os.cpu_count() or 1)
 
 
 class RunPool:
@@ -81,10 +88,10 @@ class RunPool:
         programs_wall = self.finished - self.started
         slowest = sorted(runs, key=lambda run: run.wall, reverse=True)[:10]
         return [
-            f"{len(runs)} program runs in {programs_wall:.1f} s wall "
-            f"(whole test session {session_wall:.1f} s)",
-            f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], CPU {cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s); "
-            f"runs took {programs_wall / bound:.2f}x the bound",
+            f"{len(runs)} program runs in {programs_wall:.1f} s wall (whole test session {session_wall:.1f} s)",
+            f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], "
+            f"CPU of every process of every run {cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s)",
+            f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less)",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
         ]
 

@@ -19,7 +19,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .checks import judge
-from .pool import run_against_sample
+from .pool import DEFAULT_JOBS, run_against_sample
 from .programs import Program, discover, start_methods
 from .sample import parse_sample, skip_reason
 
@@ -44,7 +44,9 @@ def repeat(programs: list[Program], methods: list[str], python: str, times: int,
         if not skip_reason(samples[program.name].rules)
     ]
     with ThreadPoolExecutor(max_workers=jobs) as executor:
-        futures = {executor.submit(run_against_sample, program, method, python): (program, method) for program, method in work}
+        futures = {
+            executor.submit(run_against_sample, program, method, python): (program, method) for program, method in work
+        }
         for done, future in enumerate(as_completed(futures), start=1):
             program, method = futures[future]
             verdict = judge(future.result(), samples[program.name])
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", action="store_true", help="keep every core busy with a spinning process")
     parser.add_argument("-k", dest="names", action="append", default=[], help="only programs whose name contains this")
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs the programs")
-    parser.add_argument("--jobs", type=int, default=4 * (os.cpu_count() or 1), help="runs at once")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"runs at once ({DEFAULT_JOBS})")
     options = parser.parse_args(argv)
     programs = [p for p in discover() if not options.names or any(name in p.name for name in options.names)]
     if not programs:

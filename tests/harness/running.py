@@ -8,6 +8,8 @@ is executed exactly as ``python -m snippets.<guide>.<program>`` would.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import re
 import shutil
@@ -90,9 +92,7 @@ def _make_scratch() -> Path:
 
 def _stray_files(scratch: Path) -> list[str]:
     return sorted(
-        path.relative_to(scratch).as_posix()
-        for folder in ("cwd", "tmp")
-        for path in (scratch / folder).rglob("*")
+        path.relative_to(scratch).as_posix() for folder in ("cwd", "tmp") for path in (scratch / folder).rglob("*")
     )
 
 
@@ -103,10 +103,8 @@ def _request_stacks(group: int) -> dict[int, str]:
     else:
         processes = {str(group): "the program"}
     for pid in processes:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(int(pid), signal.SIGUSR1)
-        except (ProcessLookupError, PermissionError):
-            pass
     time.sleep(STACK_DUMP_WAIT)
     return {int(pid): command for pid, command in processes.items()}
 
@@ -119,8 +117,34 @@ def shared_memory_entries() -> set[str]:
     return {entry.name for entry in shm.iterdir() if entry.name.startswith(("sem.", "psm_", "mp-", "wnsm_"))}
 
 
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+_REAPED_CPU: dict[int, float] = {}  # session -> CPU seconds of its orphans that this process reaped
+_REAPED_LOCK = threading.Lock()
+_ADOPTING: list[bool] = []  # filled on the first run: whether this process adopts the runs' orphans
+
+
+def become_subreaper() -> bool:
+    """Adopt the orphans of every run (Linux), so their CPU time can be counted when they are reaped.
+
+    A run's forkserver and resource tracker outlive the program's main
+    process; without this they would be reparented to init, and their CPU
+    time would be missing from the run's total.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
 def session_processes(session: int) -> list[str]:
-    """Live processes of a session (Linux: read /proc), as 'pid cmdline' strings."""
+    """Live processes of a session (Linux: read /proc), as 'pid cmdline' strings.
+
+    Exited members that were adopted by this process are reaped on the way,
+    and their CPU time is added to the session's account.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -128,14 +152,30 @@ def session_processes(session: int) -> list[str]:
         try:
             stat = (entry / "stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
-            state, sid = fields[0], int(fields[3])
-            if sid != session or state in "ZX":
+            state, parent, sid = fields[0], int(fields[1]), int(fields[3])
+            if sid != session:
+                continue
+            if state in "ZX":
+                if (
+                    state == "Z" and parent == os.getpid() and int(entry.name) != session
+                ):  # the leader is waited for by its runner
+                    _reap(int(entry.name), session)
                 continue
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except (OSError, ValueError):
             continue  # it exited while we looked
         found.append(f"{entry.name} {command}")
     return found
+
+
+def _reap(pid: int, session: int) -> None:
+    try:
+        reaped, _, usage = os.wait4(pid, os.WNOHANG)
+    except ChildProcessError:
+        return  # another thread reaped it first
+    if reaped:
+        with _REAPED_LOCK:
+            _REAPED_CPU[session] = _REAPED_CPU.get(session, 0.0) + usage.ru_utime + usage.ru_stime
 
 
 def alive_in_group(group: int) -> list[str]:
@@ -154,42 +194,49 @@ def alive_in_group(group: int) -> list[str]:
 TRACKER = "multiprocessing.resource_tracker"
 # A leak warning the resource tracker prints when it cleans up after processes
 # the harness killed; for a run stopped on purpose it reports the kill, not the program.
-TRACKER_CLEANUP = re.compile(r"^.*resource_tracker: There appear to be \d+ leaked .*\n(?:.*warnings\.warn\(.*\n)?", re.M)
+TRACKER_CLEANUP = re.compile(
+    r"^.*resource_tracker: There appear to be \d+ leaked .*\n(?:.*warnings\.warn\(.*\n)?", re.M
+)
 
 
 def kill_group(group: int) -> None:
     """Kill every process of the run, letting its resource tracker go last.
+
+    The processes are first frozen with SIGSTOP, all of them, so that none
+    can react to another's death: a parent whose join() returned because its
+    child died first would print lines the program never prints.
 
     Under spawn and forkserver, the semaphores of a queue are unlinked by the
     run's resource tracker. Killed together with the program, it would leave
     them in /dev/shm until the machine restarts, so it is spared until the
     program's other processes are dead and it has cleaned up and exited.
     """
-    if sys.platform.startswith("linux"):
-        processes = [described.split(" ", 1) for described in session_processes(group)]
-        for pid, command in processes:
-            if TRACKER not in command:
-                _kill(int(pid))
-        end = time.monotonic() + LEFTOVER_GRACE
-        while any(TRACKER not in command for _, command in map(lambda d: d.split(" ", 1), session_processes(group))):
-            if time.monotonic() > end:
-                break
-            time.sleep(0.02)
-        _wait_until_gone(group, LEFTOVER_GRACE)  # the tracker exits once nobody holds its pipe
-        for described in session_processes(group):  # whatever is still there: a tracker that hung, a stray
-            _kill(int(described.split()[0]))
+    if not sys.platform.startswith("linux"):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
         return
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    frozen: set[int] = set()
+    while True:  # again until no new process appeared while freezing
+        pending = [
+            int(pid)
+            for pid, command in (described.split(" ", 1) for described in session_processes(group))
+            if TRACKER not in command and int(pid) not in frozen
+        ]
+        if not pending:
+            break
+        for pid in pending:
+            _signal(pid, signal.SIGSTOP)
+            frozen.add(pid)
+    for pid in frozen:
+        _signal(pid, signal.SIGKILL)
+    _wait_until_gone(group, LEFTOVER_GRACE)  # the tracker exits once nobody holds its pipe
+    for described in session_processes(group):  # whatever is still there: a tracker that hung, a stray
+        _signal(int(described.split()[0]), signal.SIGKILL)
 
 
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _signal(pid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)
 
 
 def _wait_until_gone(group: int, seconds: float) -> list[str]:
@@ -220,6 +267,7 @@ def run_program(
     hung: Callable[[str], bool] | None = None,
     quiet: float = 1.0,
     root: Path = ROOT,
+    extra_env: dict[str, str] | None = None,
 ) -> Run:
     """Run ``module`` under ``method``; stop it and all its processes after ``timeout`` seconds.
 
@@ -228,11 +276,13 @@ def run_program(
     run is stopped as timed out, without waiting for the full ``timeout``.
     """
     posix = os.name == "posix"
+    if posix and not _ADOPTING:
+        _ADOPTING.append(become_subreaper())
     scratch = _make_scratch()
     process = subprocess.Popen(
         [python, "-c", LAUNCHER, method, module],
         cwd=scratch / "cwd",
-        env=program_environment(root, scratch),
+        env={**program_environment(root, scratch), **(extra_env or {})},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -296,6 +346,8 @@ def run_program(
         dump = scratch / "stacks" / f"{pid}.txt"
         written = dump.read_text(errors="replace").strip() if dump.exists() else ""
         stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or not yet started)'}"
+    with _REAPED_LOCK:
+        cpu += _REAPED_CPU.pop(process.pid, 0.0)
     stray_files = [] if timed_out else _stray_files(scratch)  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
     for reader in readers:

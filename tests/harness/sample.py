@@ -195,9 +195,7 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             raise SampleError(path, line, 'write `order A < B` (channel names or "quoted lines")')
         before, after = match.group(1), match.group(2)
         rules.orders.append(
-            OrderRule(
-                before.strip('"'), before.startswith('"'), after.strip('"'), after.startswith('"'), line
-            )
+            OrderRule(before.strip('"'), before.startswith('"'), after.strip('"'), after.startswith('"'), line)
         )
     elif keyword == "same":
         match = re.fullmatch(r'(\{[a-z_][a-z0-9_]*\}):\s*"([^"]*)"\s*(==|~=)\s*"([^"]*)"', rest)
@@ -244,9 +242,7 @@ def parse_sample(path: Path) -> Sample:
     try:
         marker = lines.index(OUTPUT_MARKER)
     except ValueError:
-        raise SampleError(
-            path, 1, f"no line {OUTPUT_MARKER!r}: rules go above it, the recorded run below it"
-        ) from None
+        raise SampleError(path, 1, f"no line {OUTPUT_MARKER!r}: rules go above it, the recorded run below it") from None
     rules = Rules()
     for index, text in enumerate(lines[:marker]):
         if not text.startswith(RULE_PREFIX):

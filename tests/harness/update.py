@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .checks import judge
-from .programs import Program, start_methods
-from .pool import run_against_sample
-from .running import run_program
 from .matching import check_sample
+from .pool import run_against_sample
+from .programs import Program, start_methods
+from .running import run_program
 from .sample import Rules, Sample, parse_sample, render_sample
 
 RECHECKS = 3  # runs per start method after recording

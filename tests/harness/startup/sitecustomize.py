@@ -26,3 +26,8 @@ def _write_stacks_on_sigusr1() -> None:
 _write_stacks_on_sigusr1()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_write_stacks_on_sigusr1)  # a forked child writes its own file
+
+if os.environ.get("COVERAGE_PROCESS_START"):  # the coverage check of the programs (tests/test_quality.py)
+    import coverage
+
+    coverage.process_startup()

@@ -1,0 +1,77 @@
+"""The programs as code: linted, formatted, strictly typed, and every line run by some process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness.pool import DEFAULT_JOBS, run_against_sample
+from harness.programs import discover, start_methods
+from harness.running import ROOT
+
+BIN = Path(sys.executable).parent  # the toolchain's venv
+
+# Lines no run can execute, because not running is the lesson. Keyed by the
+# line's text, so that moving it does not matter; a listed line that starts
+# running fails the check too, so the list cannot go stale.
+NEVER_RUN = {
+    "snippets/first_queue/shadowed_name.py": {
+        'print("queue full, item dropped", flush=True)': "the except clause itself fails: the lesson",
+    },
+    "snippets/stopping_consumers/empty_is_not_done.py": {
+        "q.get()": "the consumer finds the queue empty before the producer's first put: the lesson",
+        "handled += 1": "as above: the loop body of the stop-when-empty consumer never runs",
+    },
+}
+
+
+def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / name), *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_ruff_finds_nothing() -> None:
+    lint = tool("ruff", "check", "snippets", "tests", "dev.py")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_programs_are_formatted() -> None:
+    formatted = tool("ruff", "format", "--check", "--diff", "snippets")
+    assert formatted.returncode == 0, "run `ruff format snippets`:\n" + formatted.stdout + formatted.stderr
+
+
+def test_programs_pass_mypy_strict() -> None:
+    typed = tool("mypy")  # settings, strict and for Python 3.10, in pyproject.toml
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+
+
+def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
+    """Each program under each start method, with coverage started in every one of its processes."""
+    env = {"COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"), "COVERAGE_FILE": str(tmp_path / ".coverage")}
+    runs = [(program, method) for program in discover() for method in start_methods()]
+    with ThreadPoolExecutor(DEFAULT_JOBS) as executor:
+        finished = list(executor.map(lambda run: run_against_sample(*run, sys.executable, env), runs))
+    broken = [f"{run.module} {run.method}: {run.stderr}" for run in finished if run.stderr or run.leftovers]
+    assert not broken, "runs under coverage went wrong:\n" + "\n".join(broken)
+    data = ["--data-file", str(tmp_path / ".coverage"), "--rcfile", str(ROOT / "pyproject.toml")]
+    combined = tool("coverage", "combine", *data)
+    assert combined.returncode == 0, combined.stdout + combined.stderr
+    exported = tool("coverage", "json", "--fail-under=0", "-o", str(tmp_path / "coverage.json"), *data)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    files = json.loads((tmp_path / "coverage.json").read_text())["files"]
+    programs = [path for path in files if not path.endswith("__init__.py")]
+    assert len(programs) == len(discover()) - 1, "coverage did not measure every program (never_exits is omitted)"
+    never_run: dict[str, set[str]] = {}
+    for path, measured in files.items():
+        source = (ROOT / path).read_text().splitlines()
+        never_run[Path(path).as_posix()] = {source[line - 1].strip() for line in measured["missing_lines"]}
+    unexplained = {
+        f"{path}: {text}" for path, texts in never_run.items() for text in texts - NEVER_RUN.get(path, {}).keys()
+    }
+    assert not unexplained, "lines no run executed (run them, or list them in NEVER_RUN with why):\n" + "\n".join(
+        sorted(unexplained)
+    )
+    ran = {f"{path}: {text}" for path, texts in NEVER_RUN.items() for text in texts.keys() - never_run.get(path, set())}
+    assert not ran, "listed in NEVER_RUN but ran after all; remove them from the list:\n" + "\n".join(sorted(ran))
