@@ -20,6 +20,7 @@ GOOD_PAGE = """# Hello
 ```text title="python -m snippets.greet.hello"
 --8<-- "snippets/greet/hello.out:output"
 ```
+--8<-- "snippets/greet/footers.md:hello"
 
 ```bash
 python -m snippets.greet.hello
@@ -38,6 +39,7 @@ def make_project(tmp_path: Path, page: str = GOOD_PAGE) -> Path:
     (guide / "__init__.py").write_text("")
     (guide / "hello.py").write_text(PROGRAM)
     (guide / "hello.out").write_text(SAMPLE)
+    (guide / "footers.md").write_text("<!-- --8<-- [start:hello] -->\nverified\n<!-- --8<-- [end:hello] -->\n")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "hello.md").write_text(page)
     return tmp_path
@@ -82,7 +84,7 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("```bash", '```text title="x"\n--8<-- "snippets/greet/hello.py:1:3"\n```\n\n```bash'),
-            "docs/hello.md:12: 'snippets/greet/hello.py:1:3' includes by line numbers",
+            "docs/hello.md:13: 'snippets/greet/hello.py:1:3' includes by line numbers",
             id="line-numbers",
         ),
         pytest.param(
@@ -98,7 +100,7 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("python -m snippets.greet.hello\n```\n", "python -m snippets.greet.hello\n"),
-            "docs/hello.md:11: fenced block never closed",
+            "docs/hello.md:12: fenced block never closed",
             id="unclosed-fence",
         ),
     ],
@@ -121,6 +123,8 @@ def test_a_program_no_page_shows_is_reported(tmp_path: Path) -> None:
         '"snippets/greet/unshown.py" in a ```python title="snippets/greet/unshown.py" block, or delete it.',
         "snippets/greet/unshown.out:1: no page shows this output. Include it with --8<-- "
         '"snippets/greet/unshown.out:output" in a ```text title="python -m snippets.greet.unshown" block.',
+        "snippets/greet/unshown.py:1: no page shows where this program was verified. Below its output, add the line "
+        '--8<-- "snippets/greet/footers.md:unshown"',
     ]
 
 

@@ -26,6 +26,8 @@ INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<target>[^"']+)(?P
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
 SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
 LINE_NUMBERS = re.compile(r":-?\d+(?::-?\d+)?$")
+# The generated line under a program's output (tests/harness/badges.py): the one include allowed outside a fence.
+FOOTER = re.compile(r"^snippets/[a-z_0-9]+/footers\.md:[a-z_0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
                 opened = (number, fence.group("fence"), _language(info), title.group("title") if title else None)
                 continue
             include = INCLUDE.match(text)
-            if include:
+            if include and FOOTER.match(include.group("target")):
+                includes.append(Include(f"{shown}:{number}", include.group("target"), None))
+            elif include:
                 problems.append(
                     f"{shown}:{number}: include outside a fenced block. Put it inside "
                     '```python title="<path>" ... ``` or ```text title="python -m <module>" ... ```.'
@@ -169,6 +173,12 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
             problems.append(
                 f'{sample}:1: no page shows this output. Include it with --8<-- "{sample}:output" '
                 f'in a ```text title="python -m {_module(program.path, root)}" block.'
+            )
+        footer = f"{program.path.parent.relative_to(root).as_posix()}/footers.md:{program.path.stem}"
+        if footer not in {include.target for include in includes}:
+            problems.append(
+                f"{relative}:1: no page shows where this program was verified. Below its output, add the line "
+                f'--8<-- "{footer}"'
             )
         if program.sample_path.exists() and OUTPUT_MARKER not in program.sample_path.read_text(encoding="utf-8"):
             problems.append(f"{sample}:1: no line {OUTPUT_MARKER!r}. Re-record it with `python3 dev.py update`.")

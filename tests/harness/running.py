@@ -268,8 +268,14 @@ def run_program(
     quiet: float = 1.0,
     root: Path = ROOT,
     extra_env: dict[str, str] | None = None,
+    alone: Path | None = None,
 ) -> Run:
     """Run ``module`` under ``method``; stop it and all its processes after ``timeout`` seconds.
+
+    With ``alone``, the program file is instead copied into an empty folder and
+    run as ``python <file>.py`` under the platform's default start method: what
+    a reader who copied only that file would do. ``module`` and ``method`` then
+    only name the run.
 
     For a program that is meant to hang, ``hung(stdout)`` says whether it has
     printed everything it should; once that has held for ``quiet`` seconds the
@@ -279,8 +285,10 @@ def run_program(
     if posix and not _ADOPTING:
         _ADOPTING.append(become_subreaper())
     scratch = _make_scratch()
+    if alone is not None:
+        (scratch / "cwd" / alone.name).write_bytes(alone.read_bytes())
     process = subprocess.Popen(
-        [python, "-c", LAUNCHER, method, module],
+        [python, "-c", LAUNCHER, method, module] if alone is None else [python, alone.name],
         cwd=scratch / "cwd",
         env={**program_environment(root, scratch), **(extra_env or {})},
         stdin=subprocess.DEVNULL,
@@ -348,7 +356,10 @@ def run_program(
         stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or not yet started)'}"
     with _REAPED_LOCK:
         cpu += _REAPED_CPU.pop(process.pid, 0.0)
-    stray_files = [] if timed_out else _stray_files(scratch)  # a killed run cannot clean up after itself
+    copied = {f"cwd/{alone.name}"} if alone is not None else set()
+    stray_files = (
+        [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
+    )  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
     for reader in readers:
         reader.join(timeout=5)

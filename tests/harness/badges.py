@@ -1,0 +1,165 @@
+"""Where each program was verified, and the line shown under it on the site.
+
+The results live in ``snippets/verified.json``, written only by the checks:
+for each program, per operating system, the CPython versions and start methods
+under which its run matched its sample, and the date those results last
+changed. A check of every program on this machine replaces this platform's
+entries for the interpreters it used; CI merges the results of its Linux,
+macOS and Windows jobs the same way before it builds the site. The date moves
+only when the results do, so a badge changes when, and only when, they change.
+
+From the results, ``snippets/<guide>/footers.md`` is generated: one section
+per program, included by the page under the program's output, with a download
+link, the command that runs the file on its own, and the badge.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .programs import Program, discover
+from .running import ROOT
+
+RESULTS = ROOT / "snippets" / "verified.json"
+PLATFORMS = {"linux": "Linux", "darwin": "macOS", "win32": "Windows"}
+METHOD_ORDER = ("fork", "spawn", "forkserver")
+
+Results = dict[str, dict[str, Any]]  # program -> {"date": ..., "platforms": {platform: {version: [methods]}}}
+
+
+def platform_name(platform: str = sys.platform) -> str:
+    return PLATFORMS.get(platform, platform)
+
+
+def load(path: Path = RESULTS) -> Results:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def save(results: Results, path: Path = RESULTS) -> None:
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def merge(results: Results, passed: dict[str, dict[str, list[str]]], platform: str, today: date) -> Results:
+    """``results`` with this platform's runs replaced by ``passed`` (program -> version -> methods).
+
+    Only the interpreters in ``passed`` are replaced; a program's date moves to
+    ``today`` only if its entry changed.
+    """
+    merged: Results = json.loads(json.dumps(results))
+    for program, versions in passed.items():
+        entry = merged.setdefault(program, {"date": today.isoformat(), "platforms": {}})
+        before = json.dumps(entry["platforms"], sort_keys=True)
+        platform_entry = entry["platforms"].setdefault(platform, {})
+        for version, methods in versions.items():
+            if methods:
+                platform_entry[version] = sorted(set(methods), key=_method_rank)
+            else:
+                platform_entry.pop(version, None)
+        if not platform_entry:
+            entry["platforms"].pop(platform)
+        if json.dumps(entry["platforms"], sort_keys=True) != before:
+            entry["date"] = today.isoformat()
+    return merged
+
+
+def passed_runs(outcomes: dict[tuple[str, str, str], str]) -> dict[str, dict[str, list[str]]]:
+    """program -> version -> start methods whose run passed, from the session's outcomes."""
+    passed: dict[str, dict[str, list[str]]] = {}
+    for (program, version, method), outcome in outcomes.items():
+        methods = passed.setdefault(program, {}).setdefault(version, [])
+        if outcome == "passed":
+            methods.append(method)
+    return passed
+
+
+def _method_rank(method: str) -> int:
+    return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def badge(entry: dict[str, Any] | None) -> str:
+    """'Verified on Linux: CPython 3.10-3.13, fork, spawn, forkserver; ... (2026-11-22)'."""
+    if not entry or not entry.get("platforms"):
+        return "Not verified yet: run `python3 dev.py check`."
+    parts = []
+    for platform in sorted(
+        entry["platforms"], key=lambda name: list(PLATFORMS.values()).index(name) if name in PLATFORMS.values() else 99
+    ):
+        versions = entry["platforms"][platform]
+        by_methods: dict[tuple[str, ...], list[str]] = {}
+        for version in sorted(versions, key=_version_key):
+            by_methods.setdefault(tuple(versions[version]), []).append(version)
+        described = "; ".join(
+            f"CPython {', '.join(numbers)} under {', '.join(methods)}" for methods, numbers in by_methods.items()
+        )
+        parts.append(f"{platform} with {described}")
+    return f"Verified on {'; on '.join(parts)} ({entry['date']})."
+
+
+def footer(program: Program, entry: dict[str, Any] | None) -> str:
+    filename = program.path.name
+    return (
+        f'<p class="program-footer" markdown>[Download `{filename}`](../{program.relative}){{ download }}'
+        f" · Run it on its own: `python {filename}`"
+        f' · <span class="verified">{badge(entry)}</span></p>'
+    )
+
+
+def render_footers(programs: list[Program], results: Results) -> dict[Path, str]:
+    """The text of each guide's ``footers.md``: a pymdownx.snippets section per program."""
+    files: dict[Path, list[str]] = {}
+    for program in programs:
+        lines = files.setdefault(
+            program.path.parent / "footers.md",
+            [
+                "<!-- Generated by the checks from snippets/verified.json (tests/harness/badges.py). Do not edit. -->",
+            ],
+        )
+        name = program.path.stem
+        lines += [
+            f"<!-- --8<-- [start:{name}] -->",
+            footer(program, results.get(program.name)),
+            f"<!-- --8<-- [end:{name}] -->",
+        ]
+    return {path: "\n".join(lines) + "\n" for path, lines in files.items()}
+
+
+def write_footers(programs: list[Program] | None = None, results: Results | None = None) -> list[Path]:
+    """Regenerate the footers; return the files that changed."""
+    rendered = render_footers(discover() if programs is None else programs, load() if results is None else results)
+    changed = []
+    for path, text in rendered.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    """``python -m harness.badges merge FILE...``: merge results written by other machines, then regenerate."""
+    if len(argv) < 2 or argv[0] != "merge":
+        print("usage: python -m harness.badges merge RESULTS.json ...", file=sys.stderr)
+        return 2
+    results = load()
+    for path in argv[1:]:
+        other = load(Path(path))
+        for program, entry in other.items():
+            mine = results.setdefault(program, {"date": entry["date"], "platforms": {}})
+            for platform, versions in entry["platforms"].items():
+                if mine["platforms"].get(platform, {}) != {**mine["platforms"].get(platform, {}), **versions}:
+                    mine["platforms"].setdefault(platform, {}).update(versions)
+                    mine["date"] = max(mine["date"], entry["date"])
+    save(results)
+    write_footers(results=results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
