@@ -6,6 +6,7 @@
     python3 dev.py build              the site into site/
     python3 dev.py repeat [-n 30] [--load]   every program many times: pass rates, to hunt flakes
     python3 dev.py mutants            which one-line changes of each sample its rules accept
+    python3 dev.py badges merge F...  merge verified.json files from other machines (CI) into the badges
 
 Each command first makes sure ``.venv`` holds the toolchain pinned in
 requirements.txt (it needs Python 3.11+), creating or refreshing it when the
@@ -120,7 +121,7 @@ def check(python: Path, extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "check", "update", "build", "repeat", "mutants"}:
+    if not argv or argv[0] not in {"serve", "check", "update", "build", "repeat", "mutants", "badges"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, extra = argv[0], argv[1:]
@@ -129,7 +130,7 @@ def main(argv: list[str]) -> int:
         return run([str(python), "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *extra])
     if command == "build":
         return run([str(python), "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *extra])
-    if command in ("repeat", "mutants"):
+    if command in ("repeat", "mutants", "badges"):
         return run([str(python), "-m", f"harness.{command}", *extra])
     if command == "update":
         return run([str(python), "-m", "pytest", "tests/test_programs.py", "--update-samples", *extra])

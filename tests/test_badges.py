@@ -37,7 +37,8 @@ def test_other_platforms_and_interpreters_are_kept() -> None:
 def test_versions_with_the_same_methods_are_grouped_in_order() -> None:
     results = badges.merge({}, {"g/p": {"3.13": ALL, "3.10": ALL, "3.14": ["spawn"]}}, "Linux", MONDAY)
     assert badges.badge(results["g/p"]) == (
-        "Verified on Linux with CPython 3.10, 3.13 under fork, spawn, forkserver; CPython 3.14 under spawn (2026-11-23)."
+        "Verified on Linux with CPython 3.10, 3.13 under fork, spawn, forkserver; "
+        "CPython 3.14 under spawn (2026-11-23)."
     )
 
 
@@ -49,3 +50,12 @@ def test_the_committed_footers_are_generated_from_the_committed_results() -> Non
     rendered = badges.render_footers(discover(), badges.load())
     stale = [str(path) for path, text in rendered.items() if not path.exists() or path.read_text() != text]
     assert not stale, f"regenerate with `python3 dev.py check` (never edit them by hand): {stale}"
+
+
+def test_results_from_other_machines_are_merged() -> None:
+    linux = badges.merge({}, {"g/p": {"3.12": ALL}}, "Linux", MONDAY)
+    windows = badges.merge({}, {"g/p": {"3.12": ["spawn"]}}, "Windows", TUESDAY)
+    merged = badges.merge_results(linux, windows)
+    assert merged["g/p"]["platforms"] == {"Linux": {"3.12": ALL}, "Windows": {"3.12": ["spawn"]}}
+    assert merged["g/p"]["date"] == "2026-11-24"
+    assert badges.merge_results(merged, windows) == merged  # nothing new: nothing moves

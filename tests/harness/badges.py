@@ -142,20 +142,27 @@ def write_footers(programs: list[Program] | None = None, results: Results | None
     return changed
 
 
+def merge_results(results: Results, other: Results) -> Results:
+    """``results`` with every platform and interpreter that ``other`` verified added or replaced."""
+    merged: Results = json.loads(json.dumps(results))
+    for program, entry in other.items():
+        mine = merged.setdefault(program, {"date": entry["date"], "platforms": {}})
+        for platform, versions in entry["platforms"].items():
+            current = mine["platforms"].setdefault(platform, {})
+            if {**current, **versions} != current:
+                current.update(versions)
+                mine["date"] = max(mine["date"], entry["date"])
+    return merged
+
+
 def main(argv: list[str]) -> int:
-    """``python -m harness.badges merge FILE...``: merge results written by other machines, then regenerate."""
+    """``python3 dev.py badges merge FILE...``: merge results written by other machines, then regenerate."""
     if len(argv) < 2 or argv[0] != "merge":
-        print("usage: python -m harness.badges merge RESULTS.json ...", file=sys.stderr)
+        print("usage: python3 dev.py badges merge VERIFIED.json ...", file=sys.stderr)
         return 2
     results = load()
     for path in argv[1:]:
-        other = load(Path(path))
-        for program, entry in other.items():
-            mine = results.setdefault(program, {"date": entry["date"], "platforms": {}})
-            for platform, versions in entry["platforms"].items():
-                if mine["platforms"].get(platform, {}) != {**mine["platforms"].get(platform, {}), **versions}:
-                    mine["platforms"].setdefault(platform, {}).update(versions)
-                    mine["date"] = max(mine["date"], entry["date"])
+        results = merge_results(results, load(Path(path)))
     save(results)
     write_footers(results=results)
     return 0
