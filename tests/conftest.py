@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Generator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,9 @@ from harness import badges
 from harness.matrix import matrix_table
 from harness.pool import ALONE, DEFAULT_JOBS, RunPool
 from harness.programs import discover, start_methods
-from harness.running import shared_memory_entries
+from harness.running import ROOT, shared_memory_entries
+from harness.weights import PAGE_WEIGHTS
+from harness.weights import summary as page_weights
 
 _STARTED = time.monotonic()
 
@@ -118,6 +122,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once per session with `mkdocs build --strict`, as CI publishes it."""
+    badges.write_footers()  # a program added since the last full check gets its "not verified yet" line
+    site_dir = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stdout}{built.stderr}"
+    assert "WARNING" not in built.stderr, built.stderr
+    return site_dir
+
+
+@pytest.fixture(scope="session")
 def pool(request: pytest.FixtureRequest) -> RunPool:
     return request.config.stash[POOL]
 
@@ -129,6 +151,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         versions = sorted({version for _, version, _ in outcomes}, key=lambda v: tuple(map(int, v.split("."))))
         terminalreporter.section("verification matrix")
         for line in matrix_table(outcomes, versions, start_methods()):
+            terminalreporter.write_line(line)
+    weights = config.stash.get(PAGE_WEIGHTS, {})
+    if weights:
+        terminalreporter.section("page weight")
+        for line in page_weights(weights):
             terminalreporter.write_line(line)
     lines = pool.summary(time.monotonic() - _STARTED)
     if lines:

@@ -7,17 +7,12 @@ after pymdownx.snippets, the highlighter and the theme have done their work.
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-import pytest
-
-from harness import badges
 from harness.programs import discover
-from harness.running import ROOT
 from harness.sample import parse_sample
 
 TITLED_BLOCK = re.compile(r'<span class="filename">(?P<title>[^<]*)</span><pre[^>]*>(?P<code>.*?)</pre>', re.S)
@@ -26,30 +21,13 @@ SECTION_MARKER = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?:start|end):[\w-]+\]\s*
 PROGRAMS = discover()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    badges.write_footers()  # a program added since the last full check gets its "not verified yet" line
-    site_dir = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stdout}{built.stderr}"
-    assert "WARNING" not in built.stderr, built.stderr
-    return site_dir
-
-
-def rendered_blocks(site: Path) -> list[tuple[str, str, str]]:
+def rendered_blocks(built_site: Path) -> list[tuple[str, str, str]]:
     """(page, title, text) of every code block with a title, as a reader would copy it."""
     blocks = []
-    for page in sorted(site.rglob("*.html")):
+    for page in sorted(built_site.rglob("*.html")):
         for match in TITLED_BLOCK.finditer(page.read_text(encoding="utf-8")):
             text = html.unescape(TAG.sub("", match.group("code")))
-            blocks.append((page.relative_to(site).as_posix(), html.unescape(match.group("title")), text))
+            blocks.append((page.relative_to(built_site).as_posix(), html.unescape(match.group("title")), text))
     return blocks
 
 
@@ -64,8 +42,8 @@ def expected_text(title: str) -> str | None:
     return None
 
 
-def test_every_rendered_program_and_output_equals_its_file(site: Path) -> None:
-    blocks = rendered_blocks(site)
+def test_every_rendered_program_and_output_equals_its_file(built_site: Path) -> None:
+    blocks = rendered_blocks(built_site)
     mismatches = []
     for page, title, text in blocks:
         expected = expected_text(title)
@@ -80,11 +58,63 @@ def test_every_rendered_program_and_output_equals_its_file(site: Path) -> None:
         assert f"python -m {program.module}" in shown, f"the output of {program.relative} is not rendered"
 
 
-def test_no_page_loads_anything_from_another_host(site: Path) -> None:
+def test_no_page_loads_anything_from_another_host(built_site: Path) -> None:
     external = re.compile(r"""<(?:link|script|img|iframe|source)\b[^>]*\b(?:href|src)=["'](?:https?:)?//""", re.I)
     offenders = [
-        f"{page.relative_to(site)}: {match.group(0)}"
-        for page in sorted(site.rglob("*.html"))
+        f"{page.relative_to(built_site)}: {match.group(0)}"
+        for page in sorted(built_site.rglob("*.html"))
         for match in external.finditer(page.read_text(encoding="utf-8"))
     ]
     assert not offenders, "\n".join(offenders)
+
+
+class _LinksAndIds(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[int, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        if tag in ("a", "link") and values.get("href"):
+            self.links.append((self.getpos()[0], values["href"] or ""))
+        if tag in ("script", "img") and values.get("src"):
+            self.links.append((self.getpos()[0], values["src"] or ""))
+
+
+def _parse(page: Path) -> _LinksAndIds:
+    parser = _LinksAndIds()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
+    """On the rendered HTML, not the Markdown: theme links, generated footers and anchors included."""
+    pages = {page: _parse(page) for page in sorted(built_site.rglob("*.html"))}
+    broken = []
+    checked = 0
+    for page, parsed in pages.items():
+        for line, link in parsed.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                continue  # another host: allowed as a link for readers, never loaded (see the test above)
+            if not parts.path:
+                target = page
+            elif parts.path.startswith("/"):  # 404.html: relative to the site's root (see site_url in mkdocs.yml)
+                target = (built_site / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{page.relative_to(built_site)}:{line}: {link}"
+            checked += 1
+            if not target.exists():
+                broken.append(f"{where} (no such file)")
+            elif parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{where} (no element with id {parts.fragment!r})")
+    assert checked > 100, "too few links found: the parser is not seeing the pages"
+    assert not broken, "\n".join(broken)

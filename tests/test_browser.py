@@ -1,0 +1,229 @@
+"""The built site in a real browser: Playwright driving Chromium against 127.0.0.1.
+
+Chromium comes from the machine (Debian's `chromium`, which .ci/run installs,
+or $CHROMIUM): test tools cannot download browsers here. Screenshots go to
+test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from harness.programs import discover
+from harness.running import ROOT
+from harness.weights import LIMIT, PAGE_WEIGHTS
+
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# Off, because this machine's network is closed and a headless check needs none of it.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        found = candidate and shutil.which(candidate)
+        if found:
+            return found
+    pytest.fail(
+        "no Chromium found: install Debian's chromium (`apt-get install chromium`; .ci/run does it) "
+        "or set CHROMIUM=/path/to/chrome",
+        pytrace=False,
+    )
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(built_site: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def pages_of(built_site: Path) -> list[str]:
+    """Every page of the site, as a path below the base URL ('' for the home page)."""
+    folders = sorted(page.relative_to(built_site).parent.as_posix() for page in built_site.rglob("index.html"))
+    return ["" if folder == "." else folder + "/" for folder in folders]
+
+
+class Watched:
+    """A page whose console errors, failed loads, external requests and transferred bytes are recorded."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.bytes = 0  # gzip-compressed, as a server that compresses (GitHub Pages does) sends them
+        self.raw_bytes = 0
+        host = urlsplit(base_url).netloc
+
+        def route(route: object) -> None:
+            request = route.request  # type: ignore[attr-defined]
+            if urlsplit(request.url).netloc not in (host, ""):
+                self.external.append(request.url)
+                route.abort()  # type: ignore[attr-defined]
+            else:
+                route.continue_()  # type: ignore[attr-defined]
+
+        page.route("**/*", route)
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("requestfailed", lambda request: self.errors.append(f"failed to load {request.url}"))
+        page.on("response", self._count)
+
+    def _count(self, response: object) -> None:
+        url = response.url  # type: ignore[attr-defined]
+        if "search_index.json" in url or url.startswith("data:"):
+            return
+        try:
+            body = response.body()  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001  (a redirect has no body)
+            return
+        self.raw_bytes += len(body)
+        self.bytes += len(gzip.compress(body, compresslevel=6))
+
+
+def test_every_page_loads_cleanly_offline_and_light(
+    browser: Browser, base_url: str, built_site: Path, request: pytest.FixtureRequest
+) -> None:
+    weights: dict[str, tuple[int, int]] = {}
+    problems = []
+    for path in pages_of(built_site):
+        page = browser.new_page()
+        watched = Watched(page, base_url)
+        page.goto(base_url + path, wait_until="networkidle")
+        weights[path or "/"] = (watched.bytes, watched.raw_bytes)
+        problems += [f"{path or '/'}: console error: {error}" for error in watched.errors]
+        problems += [f"{path or '/'}: request to another host: {url}" for url in watched.external]
+        if watched.bytes > LIMIT:
+            problems.append(f"{path or '/'}: {watched.bytes} bytes transferred, over the {LIMIT} limit")
+        page.close()
+    request.config.stash[PAGE_WEIGHTS] = weights
+    assert len(weights) >= 4, "too few pages found"
+    assert not problems, "\n".join(problems)
+
+
+def test_the_copy_button_copies_exactly_each_program(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    checked = 0
+    for guide in ("guides/first-queue/", "guides/stopping-consumers/"):
+        page.goto(base_url + guide, wait_until="networkidle")
+        for program in discover():
+            title = page.locator(".highlight", has=page.locator(f'span.filename:text-is("{program.relative}")'))
+            if title.count() == 0:
+                continue
+            block = title.first
+            block.scroll_into_view_if_needed()
+            block.hover()
+            block.locator('button.md-code__button[data-md-type="copy"]').click()
+            copied = page.evaluate("navigator.clipboard.readText()")
+            assert copied == program.path.read_text(encoding="utf-8").rstrip("\n"), f"copy of {program.relative}"
+            checked += 1
+    context.close()
+    assert checked == len(discover()), f"copied {checked} of {len(discover())} programs"
+
+
+def test_the_download_link_serves_the_program_file(browser: Browser, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(base_url + "guides/first-queue/", wait_until="networkidle")
+    link = page.locator(".program-footer a[download]").first
+    href = link.get_attribute("href")
+    assert href is not None
+    response = page.request.get(page.url + href)
+    name = href.rsplit("/", 1)[-1]
+    program = next(program for program in discover() if program.path.name == name)
+    assert response.ok and response.body() == program.path.read_bytes()
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("term", "expected_page"),
+    [
+        ("get_nowait", "guides/first-queue/"),
+        ("SEM_VALUE_MAX", "guides/first-queue/"),
+        ("busy-waiting", "guides/stopping-consumers/"),
+    ],
+)
+def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: str, expected_page: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watched = Watched(page, base_url)
+    page.goto(base_url, wait_until="networkidle")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(term)  # the search box reacts to key presses, as a reader types
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=10_000)
+    hrefs = [results.nth(index).get_attribute("href") or "" for index in range(results.count())]
+    assert any(expected_page in href for href in hrefs), f"{term!r} found only {hrefs}"
+    assert not watched.external and not watched.errors
+    page.close()
+
+
+def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(base_url, wait_until="networkidle")
+    visited = [page.url]
+    while page.locator("a.md-footer__link--next").count():
+        page.locator("a.md-footer__link--next").click()
+        page.wait_for_load_state("networkidle")
+        visited.append(page.url)
+    assert [url.removeprefix(base_url) for url in visited] == [
+        "",
+        "guides/first-queue/",
+        "guides/stopping-consumers/",
+        "verification/",
+    ]
+    page.close()
+
+
+def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url: str, built_site: Path) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    wide = []
+    for path in pages_of(built_site):
+        page.goto(base_url + path, wait_until="networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            wide.append(f"{path or '/'}: {overflow} px wider than the screen")
+        name = (path.strip("/").replace("/", "-") or "home") + "-phone.png"
+        page.screenshot(path=str(SCREENSHOTS / name))
+    context.close()
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    for path in ("", "guides/first-queue/"):
+        desktop.goto(base_url + path, wait_until="networkidle")
+        desktop.screenshot(path=str(SCREENSHOTS / ((path.strip("/").replace("/", "-") or "home") + "-desktop.png")))
+    desktop.close()
+    assert not wide, "\n".join(wide)
