@@ -76,6 +76,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SHARED_MEMORY_BEFORE] = shared_memory_entries()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The program checks first: other tests (a browser, coverage runs) would compete with the runs for CPU."""
+    items.sort(key=lambda item: item.path.name != "test_programs.py")
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start every selected program run now, so they overlap with each other and other tests."""
     if session.config.getoption("--update-samples"):

@@ -203,6 +203,7 @@ def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str
         "",
         "guides/first-queue/",
         "guides/stopping-consumers/",
+        "reference/recipes/",
         "verification/",
     ]
     page.close()
