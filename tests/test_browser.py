@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from harness.programs import discover
 from harness.running import ROOT
@@ -138,7 +139,7 @@ def test_the_copy_button_copies_exactly_each_program(browser: Browser, base_url:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     checked = 0
-    for guide in ("guides/first-queue/", "guides/stopping-consumers/"):
+    for guide in ("guides/first-queue/", "guides/stopping-consumers/", "guides/joinable-queue/"):
         page.goto(base_url + guide, wait_until="networkidle")
         for program in discover():
             title = page.locator(".highlight", has=page.locator(f'span.filename:text-is("{program.relative}")'))
@@ -174,6 +175,11 @@ def test_the_download_link_serves_the_program_file(browser: Browser, base_url: s
         ("get_nowait", "guides/first-queue/"),
         ("SEM_VALUE_MAX", "guides/first-queue/"),
         ("busy-waiting", "guides/stopping-consumers/"),
+        ("task_done", "guides/joinable-queue/"),
+        ("join_thread", "reference/recipes/"),
+        ("cancel_join_thread", "reference/recipes/"),
+        ("task_done() called too many times", "guides/joinable-queue/"),
+        ("Queue objects should only be shared between processes through inheritance", "guides/first-queue/"),
     ],
 )
 def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: str, expected_page: str) -> None:
@@ -183,10 +189,14 @@ def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: s
     search = page.locator("input.md-search__input")
     search.click()
     search.press_sequentially(term)  # the search box reacts to key presses, as a reader types
-    results = page.locator(".md-search-result__item a")
-    results.first.wait_for(timeout=10_000)
-    hrefs = [results.nth(index).get_attribute("href") or "" for index in range(results.count())]
-    assert any(expected_page in href for href in hrefs), f"{term!r} found only {hrefs}"
+    found_it = (
+        f"[...document.querySelectorAll('.md-search-result__item a')].some(a => a.href.includes({expected_page!r}))"
+    )
+    try:
+        page.wait_for_function(found_it, timeout=10_000)
+    except PlaywrightTimeout:
+        hrefs = page.locator(".md-search-result__item a").evaluate_all("links => links.map(a => a.href)")
+        pytest.fail(f"searching {term!r} did not find {expected_page}; results: {hrefs}")
     assert not watched.external and not watched.errors
     page.close()
 
@@ -203,6 +213,7 @@ def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str
         "",
         "guides/first-queue/",
         "guides/stopping-consumers/",
+        "guides/joinable-queue/",
         "reference/recipes/",
         "verification/",
     ]

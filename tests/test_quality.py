@@ -62,7 +62,8 @@ def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stdout + exported.stderr
     files = json.loads((tmp_path / "coverage.json").read_text())["files"]
     programs = [path for path in files if not path.endswith("__init__.py")]
-    assert len(programs) == len(discover()) - 1, "coverage did not measure every program (never_exits is omitted)"
+    hanging = 2  # never_exits and failing_task_hangs_join: omitted, see pyproject.toml
+    assert len(programs) == len(discover()) - hanging, "coverage did not measure every program"
     never_run: dict[str, set[str]] = {}
     for path, measured in files.items():
         source = (ROOT / path).read_text().splitlines()
