@@ -239,3 +239,14 @@ def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url:
         desktop.screenshot(path=str(SCREENSHOTS / ((path.strip("/").replace("/", "-") or "home") + "-desktop.png")))
     desktop.close()
     assert not wide, "\n".join(wide)
+
+
+def test_content_tabs_switch(browser: Browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url, wait_until="networkidle")
+    windows = page.locator(".tabbed-set code", has_text="py -m snippets.first_queue.single_process")
+    linux = page.locator(".tabbed-set code", has_text="python3 -m snippets.first_queue.single_process")
+    assert linux.is_visible() and not windows.is_visible()
+    page.locator(".tabbed-labels label", has_text="Windows").click()
+    assert windows.is_visible() and not linux.is_visible()
+    page.close()

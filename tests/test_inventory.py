@@ -99,6 +99,11 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
             id="bare-include",
         ),
         pytest.param(
+            ("python -m snippets.greet.hello\n```", "python -m snippets.greet.helo\n```"),
+            "docs/hello.md:13: the command runs snippets.greet.helo, which is not a program",
+            id="command-for-a-missing-program",
+        ),
+        pytest.param(
             ("python -m snippets.greet.hello\n```\n", "python -m snippets.greet.hello\n"),
             "docs/hello.md:12: fenced block never closed",
             id="unclosed-fence",

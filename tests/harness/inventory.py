@@ -25,6 +25,7 @@ FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)\s*$""")
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
 SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
+COMMAND_MODULE = re.compile(r"-m (snippets(?:\.\w+)+)")  # a program named in a shell command
 LINE_NUMBERS = re.compile(r":-?\d+(?::-?\d+)?$")
 # The generated line under a program's output (tests/harness/badges.py): the one include allowed outside a fence.
 FOOTER = re.compile(r"^snippets/[a-z_0-9]+/footers\.md:[a-z_0-9]+$")
@@ -90,7 +91,11 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
         if fence and fence.group("fence").startswith(fence_text) and not fence.group("info").strip():
             opened = None
             continue
-        if language in SHELL_LANGUAGES or not text.strip():
+        if language in SHELL_LANGUAGES:
+            for module in COMMAND_MODULE.findall(text):
+                includes.append(Include(f"{shown}:{number}", f"module:{module}", None))
+            continue
+        if not text.strip():
             continue
         include = INCLUDE.match(text)
         if include:
@@ -113,6 +118,12 @@ def _sections(path: Path) -> set[str]:
 
 def check_include(include: Include, root: Path) -> list[str]:
     """Problems with one include: line numbers, a missing file or section, a title that misleads."""
+    if include.target.startswith("module:"):
+        module = include.target.removeprefix("module:")
+        path = root / (module.replace(".", "/") + ".py")
+        if not path.is_file():
+            return [f"{include.where}: the command runs {module}, which is not a program. Fix the module name."]
+        return []
     if LINE_NUMBERS.search(include.target):
         return [
             f"{include.where}: {include.target!r} includes by line numbers, which show the wrong lines once the "
@@ -159,6 +170,7 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
         problems += page_problems
     for include in includes:
         problems += check_include(include, root)
+    includes = [include for include in includes if not include.target.startswith("module:")]  # checked above
     shown_in_full = {include.path for include in includes if include.section is None}
     shown_output = {include.path for include in includes if include.section == "output"}
     for program in programs:
