@@ -126,6 +126,8 @@ def main(argv: list[str]) -> int:
         return 2
     command, extra = argv[0], argv[1:]
     python = ensure_venv()
+    if command in ("serve", "build"):
+        run([str(python), "-m", "harness.badges", "footers"])  # a new program's line under its output
     if command == "serve":
         return run([str(python), "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *extra])
     if command == "build":

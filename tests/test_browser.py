@@ -139,7 +139,8 @@ def test_the_copy_button_copies_exactly_each_program(browser: Browser, base_url:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     checked = 0
-    for guide in ("guides/first-queue/", "guides/stopping-consumers/", "guides/joinable-queue/"):
+    guides = ("guides/first-queue/", "guides/stopping-consumers/", "guides/joinable-queue/", "guides/closing/")
+    for guide in guides:
         page.goto(base_url + guide, wait_until="networkidle")
         for program in discover():
             title = page.locator(".highlight", has=page.locator(f'span.filename:text-is("{program.relative}")'))
@@ -214,6 +215,7 @@ def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str
         "guides/first-queue/",
         "guides/stopping-consumers/",
         "guides/joinable-queue/",
+        "guides/closing/",
         "reference/recipes/",
         "verification/",
     ]

@@ -157,8 +157,11 @@ def merge_results(results: Results, other: Results) -> Results:
 
 def main(argv: list[str]) -> int:
     """``python3 dev.py badges merge FILE...``: merge results written by other machines, then regenerate."""
+    if argv == ["footers"]:  # before a build: every program has its line, verified or not yet
+        write_footers()
+        return 0
     if len(argv) < 2 or argv[0] != "merge":
-        print("usage: python3 dev.py badges merge VERIFIED.json ...", file=sys.stderr)
+        print("usage: python3 dev.py badges footers | merge VERIFIED.json ...", file=sys.stderr)
         return 2
     results = load()
     for path in argv[1:]:
