@@ -217,6 +217,7 @@ def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str
         "guides/joinable-queue/",
         "guides/closing/",
         "reference/recipes/",
+        "corrections/",
         "verification/",
     ]
     page.close()
