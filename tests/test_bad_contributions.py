@@ -18,6 +18,7 @@ from harness.pool import run_against_sample
 from harness.programs import SNIPPETS, Program
 from harness.running import alive_in_group
 from harness.sample import Sample, parse_sample, render_sample
+from harness.update import update_sample
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the runner's process-group checks need POSIX")
 
@@ -250,3 +251,32 @@ def test_a_changed_lesson_fails_with_a_message_saying_where(
     assert verdict is not None, "the changed program passed"
     assert verdict.startswith("snippets/broken/program."), verdict
     assert message in verdict
+
+
+def test_update_refuses_a_sample_that_fails_under_another_start_method(tmp_path: Path) -> None:
+    """A class defined in __main__, pickled by a spawned child, cannot be found by the parent."""
+    program = contribute(
+        tmp_path,
+        """
+        import multiprocessing as mp
+        from dataclasses import dataclass
+
+        @dataclass
+        class Order:
+            number: int
+
+        def sender(q):
+            q.put(Order(1))
+
+        if __name__ == "__main__":
+            q = mp.Queue()
+            child = mp.Process(target=sender, args=(q,))
+            child.start()
+            print(q.get(), flush=True)
+            child.join()
+        """,
+        [],
+        [],
+    )
+    with pytest.raises(AssertionError, match=r"its rules do not hold for other runs(.|\n)*under spawn"):
+        update_sample(program, sys.executable, rechecks=1)

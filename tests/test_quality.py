@@ -8,9 +8,11 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from harness.checks import judge
 from harness.pool import DEFAULT_JOBS, run_against_sample
 from harness.programs import discover, start_methods
 from harness.running import ROOT
+from harness.sample import parse_sample
 
 BIN = Path(sys.executable).parent  # the toolchain's venv
 
@@ -53,7 +55,8 @@ def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
     runs = [(program, method) for program in discover() for method in start_methods()]
     with ThreadPoolExecutor(DEFAULT_JOBS) as executor:
         finished = list(executor.map(lambda run: run_against_sample(*run, sys.executable, env), runs))
-    broken = [f"{run.module} {run.method}: {run.stderr}" for run in finished if run.stderr or run.leftovers]
+    verdicts = [judge(run, parse_sample(program.sample_path)) for run, (program, _) in zip(finished, runs, strict=True)]
+    broken = [verdict for verdict in verdicts if verdict]
     assert not broken, "runs under coverage went wrong:\n" + "\n".join(broken)
     data = ["--data-file", str(tmp_path / ".coverage"), "--rcfile", str(ROOT / "pyproject.toml")]
     combined = tool("coverage", "combine", *data)

@@ -23,7 +23,7 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> st
     """Record the sample if it is missing or fails; return what was done. Raise AssertionError on failure."""
     sample = _sample_for(program)
     methods = start_methods()
-    run = run_program(program.module, methods[0], sample.rules.timeout, python)
+    run = run_program(program.module, methods[0], sample.rules.timeout, python, root=program.root)
     if program.sample_path.exists() and judge(run, sample) is None:
         return f"{program.relative}: sample still matches; left as it is"
     recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2)
