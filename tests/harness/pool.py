@@ -14,19 +14,26 @@ from .sample import DEFAULT_TIMEOUT, SampleError, parse_sample
 ALONE = "alone"  # the "method" of a run of the program file copied on its own: `python file.py`
 
 
-def run_against_sample(program: Program, method: str, python: str, extra_env: dict[str, str] | None = None) -> Run:
+def run_against_sample(
+    program: Program, method: str, python: str, extra_env: dict[str, str] | None = None, slowdown: float = 1.0
+) -> Run:
     """Run ``program`` with the limits its sample declares (defaults for a broken or missing sample).
 
-    ``method`` is a start method, or ALONE for the program file run on its own.
+    ``method`` is a start method, or ALONE for the program file run on its own. ``slowdown``
+    multiplies the time limit, for runs made slower on purpose (coverage measurement).
     """
     alone = program.path if method == ALONE else None
     try:
         sample = parse_sample(program.sample_path)
     except (OSError, SampleError):
-        return run_program(program.module, method, DEFAULT_TIMEOUT, python, None, 1.0, program.root, extra_env, alone)
+        return run_program(
+            program.module, method, DEFAULT_TIMEOUT * slowdown, python, None, 1.0, program.root, extra_env, alone
+        )
     rules = sample.rules
     if not rules.expect_hang:
-        return run_program(program.module, method, rules.timeout, python, None, 1.0, program.root, extra_env, alone)
+        return run_program(
+            program.module, method, rules.timeout * slowdown, python, None, 1.0, program.root, extra_env, alone
+        )
 
     def printed_everything(stdout: str) -> bool:
         return not match_output(sample, stdout.split("\n")[:-1])
@@ -34,7 +41,7 @@ def run_against_sample(program: Program, method: str, python: str, extra_env: di
     return run_program(
         program.module,
         method,
-        rules.timeout,
+        rules.timeout * slowdown,
         python,
         printed_everything,
         rules.hang_quiet,

@@ -25,15 +25,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs the module as __main__, with its __spec__ set, after choosing the start
-# method.  spawn and forkserver children then re-import it by name, as they do
-# for `python -m`.
+# Runs the module exactly as `python -m` does (runpy._run_module_as_main, the
+# function behind -m), after choosing the start method.  The module's code then
+# runs in the real __main__ module, which multiprocessing has already
+# registered as __mp_main__: so an object of a class defined in the program,
+# pickled by a spawned child, unpickles in the parent as it does for readers.
+# spawn and forkserver children re-import the module by name, as for `-m`.
 LAUNCHER = (
     "import multiprocessing, runpy, sys\n"
     "method, module = sys.argv[1], sys.argv[2]\n"
     "multiprocessing.set_start_method(method)\n"
     "sys.argv = [module]\n"
-    "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
+    "runpy._run_module_as_main(module)\n"
 )
 
 # Environment variables that change how a program prints or behaves and that
