@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import random
+import time
 from multiprocessing.queues import JoinableQueue
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
@@ -32,6 +33,7 @@ def producer(q: JoinableQueue[Task], go: Event) -> None:
 def consumer(q: JoinableQueue[Task], done: Synchronized[int]) -> None:
     while (task := q.get()) is not None:
         index, value = task
+        time.sleep(value / 20)  # the work
         print(f"Consumer: task {index} done ({value:.3f})", flush=True)
         with done.get_lock():
             done.value += 1
