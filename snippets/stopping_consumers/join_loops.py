@@ -7,16 +7,18 @@ processes in a list and join each of them.
 from __future__ import annotations
 
 import multiprocessing as mp
-import time
+from multiprocessing.synchronize import Event
 
 
-def work(seconds: float) -> None:
-    time.sleep(seconds)
+def work(finish: Event) -> None:
+    finish.wait()  # stands in for work that lasts until main sets `finish`
 
 
 def main() -> None:
-    for seconds in (0.5, 0.1):  # the first process runs longer
-        p = mp.Process(target=work, args=(seconds,))
+    long_job, short_job = mp.Event(), mp.Event()
+    short_job.set()  # the second process ends at once; the first runs until main says
+    for job in (long_job, short_job):
+        p = mp.Process(target=work, args=(job,))
         p.start()
     for _ in range(2):
         p.join()  # the mistake: `p` is the second process both times
@@ -24,10 +26,11 @@ def main() -> None:
         f"after the join loop, still running: {[c.name for c in mp.active_children()]}",
         flush=True,
     )
+    long_job.set()  # from here on, both jobs end at once
     for child in mp.active_children():
         child.join()  # clean up before the fixed version
 
-    workers = [mp.Process(target=work, args=(seconds,)) for seconds in (0.5, 0.1)]
+    workers = [mp.Process(target=work, args=(job,)) for job in (long_job, short_job)]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -3,22 +3,24 @@
 Each consumer that gets None puts it back for the next one.  With one
 producer that stops everyone after the last item, and one None stays behind.
 With two, the first producer's None stops every consumer while the second
-producer is still working: its items are never handled.
+producer is still working: its items are never handled.  Here the second
+producer starts only once the consumers have stopped, so that the loss shows
+on every run; in real programs it only has to be the slower one.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import time
 from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from queue import Empty
 
 CONSUMERS = 3
 ITEMS_EACH = 5
 
 
-def producer(label: str, delay: float, q: Queue[str | None]) -> None:
-    time.sleep(delay)  # the second producer is a little slower to start
+def producer(label: str, go: Event, q: Queue[str | None]) -> None:
+    go.wait()
     for index in range(ITEMS_EACH):
         q.put(f"{label}-{index}")
     q.put(None)
@@ -35,19 +37,22 @@ def consumer(q: Queue[str | None], handled: Queue[int]) -> None:
     handled.put(count)
 
 
-def run(producer_delays: dict[str, float]) -> None:
+def run(labels: list[str]) -> None:
     q: Queue[str | None] = mp.Queue()
     handled: Queue[int] = mp.Queue()
+    first_go, later_go = mp.Event(), mp.Event()
+    first_go.set()
     consumers = [
         mp.Process(target=consumer, args=(q, handled)) for _ in range(CONSUMERS)
     ]
     producers = [
-        mp.Process(target=producer, args=(label, delay, q))
-        for label, delay in producer_delays.items()
+        mp.Process(target=producer, args=(label, later_go if n else first_go, q))
+        for n, label in enumerate(labels)
     ]
     for process in consumers + producers:
         process.start()
-    total = sum(handled.get() for _ in consumers)
+    total = sum(handled.get() for _ in consumers)  # every consumer has stopped
+    later_go.set()  # the slower producers put their items only now
     for process in consumers + producers:
         process.join()
     left = []
@@ -66,8 +71,8 @@ def run(producer_delays: dict[str, float]) -> None:
 
 
 def main() -> None:
-    run({"A": 0.0})
-    run({"A": 0.0, "B": 0.3})
+    run(["A"])
+    run(["A", "B"])
 
 
 if __name__ == "__main__":
