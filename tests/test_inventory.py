@@ -108,6 +108,21 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
             "docs/hello.md:12: fenced block never closed",
             id="unclosed-fence",
         ),
+        pytest.param(
+            ('```python title="snippets/greet/hello.py"', '```python title="snippets/greet/hello.py" hl_lines="4"'),
+            "docs/hello.md:3: hl_lines highlights by line numbers",
+            id="highlight-by-line-numbers",
+        ),
+        pytest.param(
+            ('```python title="snippets/greet/hello.py"', '```python title="snippets/greet/hello.py" highlight="prnt"'),
+            "docs/hello.md:3: snippets/greet/hello.py: 'prnt' starts no statement.",
+            id="highlight-names-no-statement",
+        ),
+        pytest.param(
+            ('title="python -m snippets.greet.hello"', 'title="python -m snippets.greet.hello" highlight="hello"'),
+            "docs/hello.md:7: highlight= works only on a block that includes a whole program (.py).",
+            id="highlight-on-an-output",
+        ),
     ],
 )
 def test_a_broken_page_is_reported_with_file_and_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
@@ -139,3 +154,18 @@ def test_a_sample_without_its_program_is_reported(tmp_path: Path) -> None:
     assert problems_of(root) == [
         "snippets/greet/renamed.out:1: a sample without a program. Delete it or restore its program."
     ]
+
+
+def test_a_highlighted_statement_passes(tmp_path: Path) -> None:
+    page = GOOD_PAGE.replace('title="snippets/greet/hello.py"', 'title="snippets/greet/hello.py" highlight="print("')
+    assert problems_of(make_project(tmp_path, page)) == []
+
+
+def test_section_markers_in_a_program_shown_whole_are_reported(tmp_path: Path) -> None:
+    """pymdownx.snippets would delete the marker lines, so the copy button would not copy the file."""
+    root = make_project(tmp_path)
+    marked = PROGRAM.replace("    print", "    # --8<-- [start:greet]\n    print") + "# --8<-- [end:greet]\n"
+    (root / "snippets" / "greet" / "hello.py").write_text(marked)
+    problems = problems_of(root)
+    assert len(problems) == 1
+    assert problems[0].startswith("docs/hello.md:4: snippets/greet/hello.py holds # --8<-- section markers"), problems

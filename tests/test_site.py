@@ -12,12 +12,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from harness.highlight import hl_lines
+from harness.inventory import scan_page
 from harness.programs import discover
+from harness.running import ROOT
 from harness.sample import parse_sample
 
 TITLED_BLOCK = re.compile(r'<span class="filename">(?P<title>[^<]*)</span><pre[^>]*>(?P<code>.*?)</pre>', re.S)
 TAG = re.compile(r"<[^>]+>")
-SECTION_MARKER = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?:start|end):[\w-]+\]\s*$")
 PROGRAMS = discover()
 
 
@@ -31,12 +33,26 @@ def rendered_blocks(built_site: Path) -> list[tuple[str, str, str]]:
     return blocks
 
 
+def _html_path(page: Path) -> str:
+    """docs/guides/x.md -> guides/x/index.html, as MkDocs writes it."""
+    relative = page.relative_to(ROOT / "docs").with_suffix("")
+    return "index.html" if relative.name == "index" else (relative / "index.html").as_posix()
+
+
+def _numbers(spans: str) -> list[int]:
+    """[4, 5, 6, 9] for hl_lines "4-6 9"."""
+    numbers: list[int] = []
+    for span in spans.split():
+        first, _, last = span.partition("-")
+        numbers += range(int(first), int(last or first) + 1)
+    return numbers
+
+
 def expected_text(title: str) -> str | None:
     """What a block with this title must show: the program file, or the recorded output."""
     for program in PROGRAMS:
         if title == program.relative:
-            lines = program.path.read_text(encoding="utf-8").splitlines()
-            return "\n".join(line for line in lines if not SECTION_MARKER.match(line))
+            return program.path.read_text(encoding="utf-8").rstrip("\n")
         if title == f"python -m {program.module}":
             return "\n".join(parse_sample(program.sample_path).output)
     return None
@@ -56,6 +72,32 @@ def test_every_rendered_program_and_output_equals_its_file(built_site: Path) -> 
     for program in PROGRAMS:
         assert program.relative in shown, f"{program.relative} is not rendered on any page"
         assert f"python -m {program.module}" in shown, f"the output of {program.relative} is not rendered"
+
+
+def test_highlighted_lines_are_the_statements_the_page_names(built_site: Path) -> None:
+    """What pymdownx.highlight marked in each program block, against what highlight="..." names."""
+    expected: dict[tuple[str, str], list[list[int]]] = {}
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for include in scan_page(page)[0]:
+            if include.title == include.path and include.path.endswith(".py"):
+                names = include.highlight
+                wanted = _numbers(hl_lines(ROOT / include.path, names)) if names else []
+                expected.setdefault((_html_path(page), include.title), []).append(wanted)
+    assert any(any(lines) for blocks in expected.values() for lines in blocks), "no page highlights anything"
+    rendered: dict[tuple[str, str], list[list[int]]] = {}
+    for page in sorted(built_site.rglob("*.html")):
+        for match in TITLED_BLOCK.finditer(page.read_text(encoding="utf-8")):
+            title = html.unescape(match.group("title"))
+            if title.endswith(".py"):
+                lines = match.group("code").split("\n")
+                marked = [number for number, line in enumerate(lines, start=1) if 'class="hll"' in line]
+                rendered.setdefault((page.relative_to(built_site).as_posix(), title), []).append(marked)
+    wrong = [
+        f"{page}: {title}: lines {rendered.get((page, title))} are highlighted, the page names lines {lines}"
+        for (page, title), lines in sorted(expected.items())
+        if rendered.get((page, title)) != lines
+    ]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_no_page_loads_anything_from_another_host(built_site: Path) -> None:

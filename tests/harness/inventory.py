@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .highlight import HIGHLIGHT, HighlightError, hl_lines
 from .programs import Program, discover
 from .running import ROOT
 from .sample import OUTPUT_MARKER
@@ -26,6 +27,7 @@ INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<target>[^"']+)(?P
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
 SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
 COMMAND_MODULE = re.compile(r"-m (snippets(?:\.\w+)+)")  # a program named in a shell command
+SECTION_MARKER = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?:start|end):", re.M)
 LINE_NUMBERS = re.compile(r":-?\d+(?::-?\d+)?$")
 # The generated line under a program's output (tests/harness/badges.py): the one include allowed outside a fence.
 FOOTER = re.compile(r"^snippets/[a-z_0-9]+/footers\.md:[a-z_0-9]+$")
@@ -36,6 +38,8 @@ class Include:
     where: str  # "docs/page.md:12"
     target: str  # as written: "snippets/g/p.py" or "snippets/g/p.out:output"
     title: str | None  # the title of the fenced block it sits in, if any
+    highlight: str | None = None  # the fence's highlight="..." names (tests/harness/highlight.py)
+    fence_where: str = ""  # "docs/page.md:11", the line that opens its fenced block
 
     @property
     def path(self) -> str:
@@ -70,6 +74,7 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
     lines = page.read_text(encoding="utf-8").splitlines()
     shown = _shown(page, root)
     opened: tuple[int, str, str, str | None] | None = None  # (line, fence, language, title)
+    highlight: str | None = None
     for number, text in enumerate(lines, start=1):
         fence = FENCE.match(text)
         if opened is None:
@@ -77,6 +82,13 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
                 info = fence.group("info")
                 title = TITLE.search(info)
                 opened = (number, fence.group("fence"), _language(info), title.group("title") if title else None)
+                found = HIGHLIGHT.search(info)
+                highlight = found.group("names") if found else None
+                if "hl_lines=" in info:
+                    problems.append(
+                        f"{shown}:{number}: hl_lines highlights by line numbers, which point at the wrong lines "
+                        'once the program changes. Name the statements instead: highlight="def consumer; q.put(None)".'
+                    )
                 continue
             include = INCLUDE.match(text)
             if include and FOOTER.match(include.group("target")):
@@ -99,7 +111,7 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
             continue
         include = INCLUDE.match(text)
         if include:
-            includes.append(Include(f"{shown}:{number}", include.group("target"), title))
+            includes.append(Include(f"{shown}:{number}", include.group("target"), title, highlight, f"{shown}:{start}"))
         else:
             kind = f"a {language} block" if language else "a fenced block"
             problems.append(
@@ -137,6 +149,19 @@ def check_include(include: Include, root: Path) -> list[str]:
         return [
             f"{include.where}: {include.path} has no section {section!r}. "
             f"Add # --8<-- [start:{section}] and [end:{section}] to it, or fix the name."
+        ]
+    if include.highlight is not None:
+        if include.section is not None or path.suffix != ".py":
+            return [f"{include.fence_where}: highlight= works only on a block that includes a whole program (.py)."]
+        try:
+            hl_lines(path, include.highlight)
+        except (HighlightError, SyntaxError) as error:
+            return [f"{include.fence_where}: {include.path}: {error}"]
+    if section is None and path.suffix == ".py" and SECTION_MARKER.search(path.read_text(encoding="utf-8")):
+        return [
+            f"{include.where}: {include.path} holds # --8<-- section markers, which pymdownx.snippets deletes from a "
+            "whole-file include, so readers would copy something other than the file. Remove them; highlight "
+            'statements with highlight="..." on the fence instead.'
         ]
     expected = _expected_title(include, root)
     if expected is not None and include.title != expected:
