@@ -9,6 +9,7 @@ import time
 from collections.abc import Generator
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -126,6 +127,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("python", list(interpreters.values()), ids=list(interpreters))
 
 
+# Built for an address below a folder, as GitHub Pages serves a project site
+# (https://<owner>.github.io/<repository>/), so that links that only work at the root fail.
+SITE_URL = "http://127.0.0.1/queues-verified/"
+
+
+@pytest.fixture(scope="session")
+def site_path() -> str:
+    """The folder the built site expects to be served from: '/queues-verified/'."""
+    return urlsplit(SITE_URL).path
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site, built once per session with `mkdocs build --strict`, as CI publishes it."""
@@ -134,7 +146,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL),
         capture_output=True,
         text=True,
         timeout=300,

@@ -51,17 +51,38 @@ def chromium_path() -> str:
     )
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+class _PagesHandler(SimpleHTTPRequestHandler):
+    """Serves the site below a folder and answers a missing page with 404.html, as GitHub Pages does."""
+
+    def __init__(self, *args: Any, folder: str, **kwargs: Any) -> None:
+        self.folder = folder
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        path = urlsplit(self.path).path
+        if path.startswith(self.folder):
+            self.path = "/" + self.path.removeprefix(self.folder)
+            if Path(self.translate_path(self.path)).exists():
+                super().do_GET()
+                return
+        body = (Path(self.directory) / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
 
 @pytest.fixture(scope="module")
-def base_url(built_site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+def base_url(built_site: Path, site_path: str) -> Iterator[str]:
+    handler = functools.partial(_PagesHandler, directory=str(built_site), folder=site_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    yield f"http://127.0.0.1:{server.server_address[1]}{site_path}"
     server.shutdown()
     server.server_close()
 
@@ -84,7 +105,9 @@ def nav_pages() -> list[str]:
             found += walk(value) if isinstance(value, list) else [value]
         return found
 
-    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    loader = type("MkDocsLoader", (yaml.SafeLoader,), {})
+    loader.add_constructor("!ENV", lambda _loader, _node: None)  # MkDocs' tag (site_url); not needed here
+    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=loader)["nav"]  # noqa: S506
     return ["" if page == "index.md" else page.removesuffix(".md") + "/" for page in walk(nav)]
 
 
@@ -258,4 +281,25 @@ def test_content_tabs_switch(browser: Browser, base_url: str) -> None:
     assert linux.is_visible() and not windows.is_visible()
     page.locator(".tabbed-labels label", has_text="Windows").click()
     assert windows.is_visible() and not linux.is_visible()
+    page.close()
+
+
+def test_a_missing_page_gets_the_styled_404_page_that_links_back(browser: Browser, base_url: str) -> None:
+    """GitHub Pages answers every missing address below the site's folder with 404.html."""
+    page = browser.new_page()
+    watched = Watched(page, base_url)
+    missing = base_url + "guides/no-such-guide/"
+    failed: list[str] = []
+    page.on("response", lambda answer: answer.status >= 400 and answer.url != missing and failed.append(answer.url))
+    response = page.goto(missing, wait_until="networkidle")
+    assert response is not None and response.status == 404
+    assert not failed, f"the 404 page could not load {failed}"  # its stylesheets and scripts
+    document_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+    assert watched.errors == [document_404], watched.errors  # Chromium's console line for the page itself
+    header = page.locator("header.md-header")
+    assert header.evaluate("element => getComputedStyle(element).position") == "sticky", "the theme's CSS is missing"
+    page.locator("a.md-header__button.md-logo").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == base_url
+    assert "Python multiprocessing queues, verified" in page.title()
     page.close()

@@ -69,3 +69,12 @@ def test_ci_calls_the_readme_test_command() -> None:
     command = "python3 dev.py check"
     assert command in (ROOT / "README.md").read_text(encoding="utf-8")
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_published_site_is_built_for_its_pages_address() -> None:
+    """Without site_url the 404 page links to /assets/..., outside the /<repository>/ folder Pages serves."""
+    steps = load()["jobs"]["site"]["steps"]
+    build = [step for step in steps if step.get("run") == "python3 dev.py build"]
+    assert len(build) == 1, "the site job must build the site once, with python3 dev.py build"
+    assert "github.event.repository.name" in build[0]["env"]["SITE_URL"]
+    assert "site_url: !ENV SITE_URL" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
