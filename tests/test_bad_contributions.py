@@ -68,6 +68,25 @@ def test_a_hanging_program_shows_where_each_process_waits_and_leaves_nothing(tmp
     assert 'process.py", line' in message and 'program.py", line 3 in sleeper' in message  # the child's stack
 
 
+def test_asking_for_stacks_does_not_kill_a_process_that_cannot_answer(tmp_path: Path) -> None:
+    """SIGUSR1 ends a process without a handler (one still starting up, or not Python): it is not sent."""
+    program = contribute(
+        tmp_path,
+        """
+        import subprocess
+        if __name__ == "__main__":
+            child = subprocess.Popen(["sleep", "60"])
+            print("child ended with", child.wait(), flush=True)
+        """,
+        ["timeout 2"],
+        ["never printed"],
+    )
+    run = run_against_sample(program, "fork", sys.executable)
+    assert run.timed_out and run.survivors == []
+    assert run.stdout == "", "the stack request killed the child, and the program went on"
+    assert any(text.startswith("sleep 60\n(wrote no stack") for text in run.stacks.values()), run.stacks
+
+
 def test_a_drifted_output_names_the_sample_line(tmp_path: Path) -> None:
     program = contribute(tmp_path, 'print("one", flush=True)\nprint("2", flush=True)\n', [], ["one", "two"])
     message = verdict_of(program)

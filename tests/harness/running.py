@@ -99,6 +99,20 @@ def _stray_files(scratch: Path) -> list[str]:
     )
 
 
+def _catches_sigusr1(pid: str) -> bool:
+    """Whether the process has a handler for SIGUSR1 (Linux: SigCgt in /proc/<pid>/status).
+
+    A process still starting up has none yet, and SIGUSR1 would kill it, which would
+    change what the rest of the run does and mislead whoever reads the failure.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M)
+    return bool(caught and int(caught.group(1), 16) >> (signal.SIGUSR1 - 1) & 1)
+
+
 def _request_stacks(group: int) -> dict[int, str]:
     """Ask every process of the session to write its threads' stacks; return {pid: command line}."""
     if sys.platform.startswith("linux"):
@@ -106,6 +120,8 @@ def _request_stacks(group: int) -> dict[int, str]:
     else:
         processes = {str(group): "the program"}
     for pid in processes:
+        if sys.platform.startswith("linux") and not _catches_sigusr1(pid):
+            continue  # reported as "wrote no stack" below
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(int(pid), signal.SIGUSR1)
     time.sleep(STACK_DUMP_WAIT)
@@ -356,7 +372,7 @@ def run_program(
     for pid, command in stacks.items():
         dump = scratch / "stacks" / f"{pid}.txt"
         written = dump.read_text(errors="replace").strip() if dump.exists() else ""
-        stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or not yet started)'}"
+        stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or still starting up)'}"
     with _REAPED_LOCK:
         cpu += _REAPED_CPU.pop(process.pid, 0.0)
     copied = {f"cwd/{alone.name}"} if alone is not None else set()

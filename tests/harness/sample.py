@@ -172,7 +172,7 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
     elif keyword == "redact":
         placeholder, _, pattern = rest.partition(" ")
         if not PLACEHOLDER.match(placeholder) or not pattern.strip():
-            raise SampleError(path, line, "write `redact {name} REGEX`")
+            raise SampleError(path, line, "write `redact {name} REGEX`, the name in lower case (a-z, 0-9, _)")
         rules.redactions.append(Redaction(placeholder, _compile(path, line, pattern.strip()), line))
     elif keyword == "count":
         words = _split(path, line, rest)
