@@ -7,6 +7,7 @@ files or sections, or leave a program unshown are in test_inventory.py.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -85,6 +86,31 @@ def test_asking_for_stacks_does_not_kill_a_process_that_cannot_answer(tmp_path: 
     assert run.timed_out and run.survivors == []
     assert run.stdout == "", "the stack request killed the child, and the program went on"
     assert any(text.startswith("sleep 60\n(wrote no stack") for text in run.stacks.values()), run.stacks
+
+
+def test_programs_get_ctrl_c_even_when_the_checks_were_started_ignoring_it(tmp_path: Path) -> None:
+    """A shell without job control starts background commands with SIGINT ignored; programs must not inherit it."""
+    program = contribute(
+        tmp_path,
+        """
+        import signal
+        if __name__ == "__main__":
+            print("default:", signal.getsignal(signal.SIGINT) is signal.default_int_handler, flush=True)
+        """,
+        output=["default: True"],
+    )
+    checks = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `checks &` in a script leaves it\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from pathlib import Path\n"
+        "from harness.pool import run_against_sample\n"
+        "from harness.programs import Program\n"
+        f"print(run_against_sample(Program(Path({str(program.path)!r})), 'fork', sys.executable).stdout, end='')\n"
+    )
+    started = subprocess.run([sys.executable, "-c", checks], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout == "default: True\n"
 
 
 def test_a_drifted_output_names_the_sample_line(tmp_path: Path) -> None:

@@ -23,12 +23,16 @@ from .pool import DEFAULT_JOBS, run_against_sample
 from .programs import Program, discover, start_methods
 from .sample import parse_sample, skip_reason
 
-SPIN = "while True: pass"
+# Busy until its parent is gone, so that no spinner outlives a repeat that was killed.
+SPIN = "import os, sys\nparent = int(sys.argv[1])\nwhile os.getppid() == parent: pass"
 
 
 def start_load(cores: int) -> list[subprocess.Popen[bytes]]:
     """One busy process per core, each in its own session so it is easy to stop."""
-    return [subprocess.Popen([sys.executable, "-c", SPIN], start_new_session=os.name == "posix") for _ in range(cores)]
+    return [
+        subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())], start_new_session=os.name == "posix")
+        for _ in range(cores)
+    ]
 
 
 def repeat(programs: list[Program], methods: list[str], python: str, times: int, jobs: int) -> tuple[int, int]:

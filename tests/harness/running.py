@@ -43,6 +43,13 @@ LAUNCHER = (
 # the machine running the checks may have set.  PYTHONUNBUFFERED makes print()
 # issue two writes per line, which tears lines from several processes apart.
 REMOVED_VARIABLES = ("PYTHONUNBUFFERED", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONWARNINGS", "PYTHONDEVMODE")
+# A shell without job control starts background commands with SIGINT ignored, and
+# an ignored signal stays ignored in every program started from here: a Ctrl-C
+# lesson would then be interrupted by nothing. Restore Python's handler (a caught
+# signal is reset to its default in the programs this process starts).
+if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 LEFTOVER_GRACE = 3.0  # seconds a finished run's helper processes get to exit by themselves
 STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to write where they are
 STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack dumps on SIGUSR1
