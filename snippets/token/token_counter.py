@@ -14,7 +14,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
 
 WORKERS = 4
-ROUNDS = 2_500  # increments per worker
+ROUNDS = 1_000  # increments per worker
 
 
 def pass_token(q: Queue[int]) -> None:
