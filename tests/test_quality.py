@@ -20,7 +20,15 @@ BIN = Path(sys.executable).parent  # the toolchain's venv
 # line's text, so that moving it does not matter; a listed line that starts
 # running fails the check too, so the list cannot go stale.
 SERVER_SIDE = "the server side: a separate program the client ends with terminate(), so it saves no coverage data"
+LEADER = "the harness starts every run as the leader of its own session and process group"
 NEVER_RUN = {
+    "snippets/ctrl_c/interrupts_everyone.py": {
+        "time.sleep(5)  # not reached: the KeyboardInterrupt comes first": "the lesson: Ctrl-C interrupts it",
+        "os.setpgid(0, 0)  # a group of its own: the Ctrl-C below reaches no one else": LEADER,
+    },
+    "snippets/ctrl_c/clean_stop.py": {
+        "os.setpgid(0, 0)  # a group of its own: the Ctrl-C below reaches no one else": LEADER,
+    },
     "snippets/first_queue/shadowed_name.py": {
         'print("queue full, item dropped", flush=True)': "the except clause itself fails: the lesson",
     },
