@@ -24,9 +24,12 @@ def main() -> None:
         f"right after put(): qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
         flush=True,
     )
-    time.sleep(0.1)  # give the feeder thread time to write the item into the pipe
+    for _ in range(500):  # up to 5 s; the feeder thread writes the item meanwhile
+        time.sleep(0.01)
+        if not q.empty():
+            break
     print(
-        f"0.1 s later:       qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
+        f"moments later:     qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
         flush=True,
     )
     q.get()
