@@ -16,7 +16,7 @@ import time
 import tracemalloc
 from multiprocessing.queues import Queue
 
-TASKS = 2_000
+TASKS = 1_000
 PAYLOAD = 2_000  # bytes per task, standing in for real work descriptions
 WORKERS = max(1, (os.cpu_count() or 2) - 1)
 Outcome = tuple[int, str | None]  # (task number, error or None)
@@ -26,7 +26,7 @@ def worker(tasks: Queue[tuple[int, bytes] | None], results: Queue[Outcome]) -> N
     while (task := tasks.get()) is not None:
         number, payload = task
         time.sleep(0.0005)  # the work: slower than handing out a task, as real work is
-        error = "task 1234 is broken" if number == 1234 else None
+        error = "task 123 is broken" if number == 123 else None
         results.put((number, error if len(payload) == PAYLOAD else "bad payload"))
 
 
