@@ -6,7 +6,9 @@ block (``bash``/``console``) showing a command to type. Every include names a
 file that exists and, after a colon, a section that exists: never line numbers,
 which silently show the wrong lines once the file changes. Each block's title
 says what it shows: the program's path, or the command that printed the output.
-Every program is shown in full on some page together with its output.
+Every program is shown in full on some page together with its output, and
+lines are highlighted by naming statements (``highlight="..."``, see
+highlight.py), never with ``hl_lines`` numbers.
 
 Each problem is reported as ``path:line: what is wrong. What to do.``
 """
