@@ -68,6 +68,16 @@ def interpreter_version(python: str) -> str:
     return found.stdout.strip()
 
 
+def first_python_of(config: pytest.Config) -> str:
+    """The first interpreter given with --python, or the one running the checks: it records and runs alone."""
+    return (config.getoption("--python") or [sys.executable])[0]
+
+
+@pytest.fixture(scope="session")
+def first_python(request: pytest.FixtureRequest) -> str:
+    return first_python_of(request.config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     pythons = config.getoption("--python") or [sys.executable]
     config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
@@ -94,9 +104,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items
         if hasattr(item, "callspec") and {"program", "method", "python"} <= item.callspec.params.keys()
     ]
-    first_python = (session.config.getoption("--python") or [sys.executable])[0]
     runs += [
-        (item.callspec.params["program"], ALONE, first_python)
+        (item.callspec.params["program"], ALONE, first_python_of(session.config))
         for item in session.items
         if item.originalname == "test_program_copied_on_its_own"
     ]

@@ -37,8 +37,9 @@ from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
 HIGHLIGHT = re.compile(r"""\shighlight=(?P<quote>["'])(?P<names>.*?)(?P=quote)""")
-FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?:`{3,}|~{3,})")
-WHOLE_FILE_INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<path>[^"':]+)(?P=quote)\s*$""")
+# A fence line and a pymdownx.snippets include line; the inventory (inventory.py) reads pages with these too.
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)\s*$""")
 
 
 class HighlightError(ValueError):
@@ -117,19 +118,19 @@ def rewrite(lines: list[str], base: Path) -> list[str]:
     rewritten = list(lines)
     for index, line in enumerate(lines):
         highlight = HIGHLIGHT.search(line)
-        if not highlight or not FENCE_OPEN.match(line):
+        if not highlight or not FENCE.match(line):
             continue
         include = next((text for text in lines[index + 1 :] if text.strip()), "")
-        found = WHOLE_FILE_INCLUDE.match(include)
-        if not found:
+        found = INCLUDE.match(include)
+        if not found or ":" in found.group("target"):
             raise HighlightError(
                 f"line {index + 1}: highlight= needs the next line to include a whole program "
                 '(--8<-- "snippets/<guide>/<program>.py").'
             )
         try:
-            value = hl_lines(base / found.group("path"), highlight.group("names"))
+            value = hl_lines(base / found.group("target"), highlight.group("names"))
         except (HighlightError, OSError, SyntaxError) as error:
-            raise HighlightError(f"line {index + 1}: {found.group('path')}: {error}") from None
+            raise HighlightError(f"line {index + 1}: {found.group('target')}: {error}") from None
         rewritten[index] = line[: highlight.start()] + f' hl_lines="{value}"' + line[highlight.end() :]
     return rewritten
 

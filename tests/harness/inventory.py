@@ -19,13 +19,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .highlight import HIGHLIGHT, HighlightError, hl_lines
+from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines
 from .programs import Program, discover
 from .running import ROOT
 from .sample import OUTPUT_MARKER
 
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)\s*$""")
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
 SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
 COMMAND_MODULE = re.compile(r"-m (snippets(?:\.\w+)+)")  # a program named in a shell command
