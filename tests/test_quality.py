@@ -73,7 +73,11 @@ def test_programs_pass_mypy_strict() -> None:
 
 def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
     """Each program under each start method, with coverage started in every one of its processes."""
-    env = {"COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"), "COVERAGE_FILE": str(tmp_path / ".coverage")}
+    env = {
+        "COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"),
+        "COVERAGE_FILE": str(tmp_path / ".coverage"),
+        "SNIPPETS_DIR": str(ROOT / "snippets"),  # see [tool.coverage.run] source
+    }
     runs = [(program, method) for program in discover() for method in start_methods()]
     # Coverage slows every process down, start-up most: fewer runs at once, longer limits.
     with ThreadPoolExecutor(max(2, DEFAULT_JOBS // 3)) as executor:
