@@ -40,12 +40,12 @@ def _html_path(page: Path) -> str:
 
 
 def _numbers(spans: str) -> list[int]:
-    """[4, 5, 6, 9] for hl_lines "4-6 9"."""
-    numbers: list[int] = []
+    """[4, 5, 6, 9] for hl_lines "9 4-6": in line order, as the page renders them."""
+    numbers: set[int] = set()
     for span in spans.split():
         first, _, last = span.partition("-")
-        numbers += range(int(first), int(last or first) + 1)
-    return numbers
+        numbers.update(range(int(first), int(last or first) + 1))
+    return sorted(numbers)
 
 
 def expected_text(title: str) -> str | None:
