@@ -15,7 +15,7 @@ import pytest
 
 from harness import badges
 from harness.matrix import matrix_table
-from harness.pool import ALONE, DEFAULT_JOBS, RunPool
+from harness.pool import ALONE, ALONE_3_14, DEFAULT_JOBS, RunPool, emulating_python
 from harness.programs import discover, start_methods
 from harness.running import ROOT, shared_memory_entries
 from harness.weights import PAGE_WEIGHTS
@@ -109,6 +109,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items
         if item.originalname == "test_program_copied_on_its_own"
     ]
+    emulating = emulating_python(session.config.getoption("--python") or [])
+    if emulating and os.name == "posix":
+        runs += [
+            (item.callspec.params["program"], ALONE_3_14, emulating)
+            for item in session.items
+            if item.originalname == "test_program_copied_on_its_own_as_python_3_14_runs_it"
+        ]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count as long.
     runs.sort(key=lambda run: -walls.get(pool.key_text(*run), 60.0))
     for program, method, python in runs:

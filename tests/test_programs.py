@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from harness.checks import judge, load_sample
-from harness.pool import ALONE, RunPool
+from harness.pool import ALONE, ALONE_3_14, RunPool, emulating_python, release, run_kind
 from harness.programs import Program, discover, start_methods
 from harness.sample import Sample, skip_reason
 from harness.update import update_sample
@@ -14,9 +16,9 @@ PROGRAMS = discover()
 METHODS = start_methods()
 
 
-def checked_sample(program: Program) -> Sample:
-    """The program's sample; the test fails if it is broken and is skipped where its rules say so."""
-    sample = load_sample(program)
+def checked_sample(program: Program, method: str, python: str) -> Sample:
+    """The program's sample for this run; the test fails if it is broken, and is skipped where its rules say so."""
+    sample = load_sample(program, run_kind(method, python))
     if isinstance(sample, str):
         pytest.fail(sample, pytrace=False)
     reason = skip_reason(sample.rules)
@@ -38,7 +40,8 @@ def test_program(
             )
         print(update_sample(program, python))
         return
-    failure = judge(pool.result(program, method, python), checked_sample(program))
+    sample = checked_sample(program, method, python)
+    failure = judge(pool.result(program, method, python), sample)
     if failure:
         pytest.fail(failure, pytrace=False)
 
@@ -50,7 +53,36 @@ def test_program_copied_on_its_own(
     """The page offers `python <file>.py`: the file alone, in an empty folder, under the default start method."""
     if request.config.getoption("--update-samples"):
         pytest.skip("update mode records samples; this run only checks them")
-    sample = checked_sample(program)
+    sample = checked_sample(program, ALONE, first_python)
     failure = judge(pool.result(program, ALONE, first_python), sample)
     if failure:
         pytest.fail(f"copied on its own and run as `python {program.path.name}`:\n{failure}", pytrace=False)
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
+def test_program_copied_on_its_own_as_python_3_14_runs_it(
+    program: Program, pool: RunPool, request: pytest.FixtureRequest
+) -> None:
+    """`python <file>.py` as CPython 3.14 runs it on Linux, emulated on an older CPython.
+
+    3.14 makes forkserver the default on Linux, and its forkserver imports a program
+    run as a file once, in the server, before it forks the children (gh-126631, also
+    in 3.13.8+). No such interpreter is here, so the harness's sitecustomize makes an
+    older one behave so (see emulate_3_14 there); the CI cells with 3.13 and 3.14 run
+    the real thing in the test above.
+    """
+    if request.config.getoption("--update-samples"):
+        pytest.skip("update mode records samples; this run only checks them")
+    if os.name == "nt":
+        pytest.skip("Windows has no forkserver: Python 3.14 starts processes there as before")
+    python = emulating_python(request.config.getoption("--python") or [])
+    if python is None:
+        pytest.skip("every interpreter given has the 3.13.8/3.14 forkserver already: the run above is the real one")
+    sample = checked_sample(program, ALONE_3_14, python)
+    failure = judge(pool.result(program, ALONE_3_14, python), sample)
+    if failure:
+        pytest.fail(
+            f"copied on its own and run as `python {program.path.name}` as Python 3.14 would (emulated on "
+            f"{'.'.join(map(str, release(python)))}):\n{failure}",
+            pytrace=False,
+        )

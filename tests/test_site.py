@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from harness import badges
 from harness.highlight import hl_lines
 from harness.inventory import scan_page
 from harness.programs import discover
@@ -48,24 +49,26 @@ def _numbers(spans: str) -> list[int]:
     return sorted(numbers)
 
 
-def expected_text(title: str) -> str | None:
-    """What a block with this title must show: the program file, or the recorded output."""
+def expected_texts(title: str) -> list[str]:
+    """What a block with this title may show: the program file, its recorded output, or one of its variants'."""
     for program in PROGRAMS:
         if title == program.relative:
-            return program.path.read_text(encoding="utf-8").rstrip("\n")
+            return [program.path.read_text(encoding="utf-8").rstrip("\n")]
         if title == f"python -m {program.module}":
-            return "\n".join(parse_sample(program.sample_path).output)
-    return None
+            return ["\n".join(parse_sample(program.sample_path).output)]
+        if title == f"python {program.path.name}" and program.variant_paths:
+            return ["\n".join(parse_sample(path).output) for path in program.variant_paths]
+    return []
 
 
 def test_every_rendered_program_and_output_equals_its_file(built_site: Path) -> None:
     blocks = rendered_blocks(built_site)
     mismatches = []
     for page, title, text in blocks:
-        expected = expected_text(title)
-        if expected is None:
+        expected = expected_texts(title)
+        if not expected:
             mismatches.append(f"{page}: a block titled {title!r} matches no program or sample")
-        elif text.rstrip("\n") != expected:
+        elif text.rstrip("\n") not in expected:
             mismatches.append(f"{page}: the block titled {title!r} differs from its file")
     assert not mismatches, "\n".join(mismatches)
     shown = {title for _, title, _ in blocks}
@@ -168,3 +171,40 @@ def test_every_internal_link_and_anchor_resolves(built_site: Path, site_path: st
                     broken.append(f"{where} (no element with id {parts.fragment!r})")
     assert checked > 100, "too few links found: the parser is not seeing the pages"
     assert not broken, "\n".join(broken)
+
+
+# A sentence that says where programs were verified: "verified on", "the checks run on", "CI runs ... on".
+VERIFICATION_CLAIM = re.compile(
+    r"\b(verified|checked|CI|checks run|runs? every program|ran|passed|passes)\b[^.]*\b(on|with|under)\b"
+)
+NEGATED = re.compile(r"\b(not|no|never|cannot|until|none)\b")
+NAMED = re.compile(r"\b(Linux|macOS|Windows|3\.1[0-9])\b")
+FENCED = re.compile(r"^(\s*)(`{3,}).*?^\1\2\s*$", re.M | re.S)
+
+
+def test_pages_claim_verification_only_where_results_hold() -> None:
+    """A page that says programs were verified on a platform or Python the results don't hold fails.
+
+    Where the programs were verified is said by the generated snippets/verified.md, from
+    snippets/verified.json; prose may name a platform or a version in such a claim only once
+    a passing run there is on record.
+    """
+    results = badges.load()
+    held = {platform for entry in results.values() for platform in entry["platforms"]}
+    held |= {
+        version for entry in results.values() for versions in entry["platforms"].values() for version in versions
+    }
+    claims = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        text = FENCED.sub("", page.read_text(encoding="utf-8"))
+        for paragraph in re.split(r"\n\s*\n", text):
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
+                if not VERIFICATION_CLAIM.search(sentence) or NEGATED.search(sentence):
+                    continue
+                unheld = sorted({name for name in NAMED.findall(sentence) if name not in held})
+                if unheld:
+                    claims.append(f"{page.relative_to(ROOT).as_posix()}: {', '.join(unheld)}: {sentence[:160]}")
+    assert not claims, (
+        "these sentences say programs were verified where no passing run is on record (snippets/verified.json); "
+        'include --8<-- "snippets/verified.md:summary" instead, or reword:\n' + "\n".join(claims)
+    )

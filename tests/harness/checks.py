@@ -11,7 +11,7 @@ from pathlib import Path
 from .matching import check_sample, match_output, report
 from .programs import Program
 from .running import LAUNCHER, Run
-from .sample import Sample, SampleError, parse_sample, shown
+from .sample import RunKind, Sample, SampleError, parse_sample, shown
 
 
 def _excerpt(text: str, limit: int = 3000) -> str:
@@ -43,19 +43,33 @@ def _stacks(run: Run) -> str:
     return "\n\n".join(parts)
 
 
-def load_sample(program: Program) -> Sample | str:
-    """The program's sample, checked against its own rules; or why it cannot be used (file, line, what to do)."""
+def load_sample(program: Program, kind: RunKind | None = None) -> Sample | str:
+    """The program's sample for a run of this kind, checked against its own rules; or why it cannot be used.
+
+    A sample variant (``<program>.<name>.out``) replaces the main sample for the
+    runs its ``when`` rule names; without ``kind``, the main sample is meant.
+    """
     if not program.sample_path.exists():
         return (
             f"{program.relative}:1: no sample {program.sample_path.name}. Record one from a real run with "
             f"`python3 dev.py update -k {program.name}`."
         )
     try:
-        sample = parse_sample(program.sample_path)
-        check_sample(sample)
+        samples = [parse_sample(path) for path in [program.sample_path, *program.variant_paths]]
+        for sample in samples:
+            check_sample(sample)
     except SampleError as error:
         return str(error)
-    return sample
+    if kind is None:
+        return samples[0]
+    chosen = [sample for sample in samples[1:] if sample.rules.when and sample.rules.when.holds(kind)]
+    if len(chosen) > 1:
+        first, second = (shown(sample.path) for sample in chosen[:2])
+        return (
+            f"{second}:{chosen[1].rules.when.line if chosen[1].rules.when else 1}: describes the same runs as "
+            f"{first} ({kind.describe()}). Make their `when` rules exclude each other."
+        )
+    return chosen[0] if chosen else samples[0]
 
 
 def judge(run: Run, sample: Sample) -> str | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines
 from .programs import Program, discover
 from .running import ROOT
-from .sample import OUTPUT_MARKER
+from .sample import OUTPUT_MARKER, is_variant
 
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
 SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
@@ -30,7 +30,9 @@ COMMAND_MODULE = re.compile(r"-m (snippets(?:\.\w+)+)")  # a program named in a 
 SECTION_MARKER = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?:start|end):", re.M)
 LINE_NUMBERS = re.compile(r":-?\d+(?::-?\d+)?$")
 # The generated line under a program's output (tests/harness/badges.py): the one include allowed outside a fence.
-FOOTER = re.compile(r"^snippets/[a-z_0-9]+/footers\.md:[a-z_0-9]+$")
+# The generated lines under a program's output (tests/harness/badges.py), and the generated summary of where
+# the programs were verified: the includes allowed outside a fence.
+FOOTER = re.compile(r"^snippets/(?:[a-z_0-9]+/footers\.md:[a-z_0-9]+|verified\.md:summary)$")
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,8 @@ def _expected_title(include: Include, root: Path) -> str | None:
         return None
     if path.suffix == ".py" and include.section is None:
         return include.path
+    if path.suffix == ".out" and is_variant(path):  # the output of particular runs, so far always of the file
+        return f"python {path.stem.split('.')[0]}.py"
     if path.suffix == ".out":
         return "python -m " + ".".join(path.with_suffix("").parts)
     return None
@@ -211,6 +215,13 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
                 f'{sample}:1: no page shows this output. Include it with --8<-- "{sample}:output" '
                 f'in a ```text title="python -m {_module(program.path, root)}" block.'
             )
+        for variant in program.variant_paths:
+            shown_variant = variant.relative_to(root).as_posix()
+            if shown_variant not in shown_output:
+                problems.append(
+                    f'{shown_variant}:1: no page shows this output. Include it with --8<-- "{shown_variant}:output" '
+                    f'in a ```text title="python {program.path.name}" block, next to the main sample (a tab).'
+                )
         footer = f"{program.path.parent.relative_to(root).as_posix()}/footers.md:{program.path.stem}"
         if footer not in {include.target for include in includes}:
             problems.append(
@@ -221,7 +232,7 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
             problems.append(f"{sample}:1: no line {OUTPUT_MARKER!r}. Re-record it with `python3 dev.py update`.")
     program_paths = {program.path for program in programs}
     for sample_path in sorted((root / "snippets").glob("*/*.out")):
-        if sample_path.with_suffix(".py") not in program_paths:
+        if sample_path.with_name(sample_path.stem.split(".")[0] + ".py") not in program_paths:
             problems.append(
                 f"{sample_path.relative_to(root).as_posix()}:1: a sample without a program. "
                 "Delete it or restore its program."

@@ -2,29 +2,70 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from .checks import load_sample
 from .matching import match_output
 from .programs import Program
 from .running import Run, run_program
-from .sample import DEFAULT_TIMEOUT, SampleError, parse_sample
+from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample
 
 ALONE = "alone"  # the "method" of a run of the program file copied on its own: `python file.py`
+# The same, with an older CPython made to start processes as 3.14 does on Linux
+# (tests/harness/startup/sitecustomize.py): the forkserver is the default, and it
+# imports a program run as a file once, in the server (gh-126631, also in 3.13.8+).
+ALONE_3_14 = "alone-as-3.14"
+EMULATION = {"SNIPPETS_EMULATE_3_14": "1"}
+EMULATED_RELEASE = (3, 14, 0)
+PRELOADS_MAIN_FROM = (3, 13, 8)  # the first release whose forkserver imports a script's main module
+
+
+@functools.cache
+def release(python: str) -> tuple[int, int, int]:
+    """(3, 13, 0) for a CPython 3.13.0 executable."""
+    found = subprocess.run(
+        [python, "-c", "import sys; print(*sys.version_info[:3])"], capture_output=True, text=True, timeout=30
+    )
+    major, minor, micro = (int(part) for part in found.stdout.split())
+    return major, minor, micro
+
+
+def emulating_python(pythons: list[str]) -> str | None:
+    """The newest of ``pythons`` that lacks the 3.13.8/3.14 forkserver change: it runs the programs as 3.14 would."""
+    older = [python for python in pythons if release(python) < PRELOADS_MAIN_FROM]
+    return max(older, key=release) if older else None
+
+
+def run_kind(method: str, python: str) -> RunKind:
+    """What a sample variant's `when` rule sees of a run: its Python release and whether it ran as a file."""
+    if method == ALONE_3_14:
+        return RunKind(EMULATED_RELEASE, as_file=True)
+    return RunKind(release(python), as_file=method == ALONE)
 
 
 def run_against_sample(
-    program: Program, method: str, python: str, extra_env: dict[str, str] | None = None, slowdown: float = 1.0
+    program: Program,
+    method: str,
+    python: str,
+    extra_env: dict[str, str] | None = None,
+    slowdown: float = 1.0,
+    sample: Sample | None = None,
 ) -> Run:
     """Run ``program`` with the limits its sample declares (defaults for a broken or missing sample).
 
-    ``method`` is a start method, or ALONE for the program file run on its own. ``slowdown``
-    multiplies the time limit, for runs made slower on purpose (coverage measurement).
+    ``method`` is a start method, or ALONE (ALONE_3_14) for the program file run on its own (as
+    on Python 3.14). ``slowdown`` multiplies the time limit, for runs made slower on purpose
+    (coverage measurement). ``sample`` is the main sample unless given (a variant).
     """
-    alone = program.path if method == ALONE else None
+    alone = program.path if method in (ALONE, ALONE_3_14) else None
+    if method == ALONE_3_14:
+        extra_env = {**(extra_env or {}), **EMULATION}
     try:
-        sample = parse_sample(program.sample_path)
+        sample = sample or parse_sample(program.sample_path)
     except (OSError, SampleError):
         return run_program(
             program.module, method, DEFAULT_TIMEOUT * slowdown, python, None, 1.0, program.root, extra_env, alone
@@ -85,7 +126,8 @@ class RunPool:
             self.started = time.monotonic()
 
         def work() -> Run:
-            run = run_against_sample(program, method, python)
+            sample = load_sample(program, run_kind(method, python))
+            run = run_against_sample(program, method, python, sample=sample if isinstance(sample, Sample) else None)
             self.finished = max(self.finished, time.monotonic())
             return run
 

@@ -28,6 +28,11 @@ class Program:
         return self.path.with_suffix(".out")
 
     @property
+    def variant_paths(self) -> list[Path]:
+        """Samples of this program for particular runs (a Python version, run as a file): ``<program>.<name>.out``."""
+        return sorted(self.path.parent.glob(f"{self.path.stem}.*.out"))
+
+    @property
     def name(self) -> str:
         """``guide/program``: the test id and what ``-k`` selects on."""
         return self.path.relative_to(self.root / "snippets").with_suffix("").as_posix()

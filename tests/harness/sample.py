@@ -32,6 +32,8 @@ PLACEHOLDER = re.compile(r"^\{[a-z_][a-z0-9_]*\}$")
 FAMILY_NAME = re.compile(r"^([a-z_][a-z0-9_-]*)\[\$1\]$")
 PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 COUNT_SPEC = re.compile(r"^(\d+)(?:(\.\.)(\d+)?)?$")
+VERSION_CONDITION = re.compile(r"^python(>=|<)(3\.\d+(?:\.\d+)?)$")
+RUN_CONDITIONS = {"as-file": True, "as-module": False}  # `python file.py`, or `python -m snippets.g.p`
 
 
 def shown(path: Path) -> str:
@@ -106,6 +108,33 @@ class SameRule:
     line: int
 
 
+@dataclass(frozen=True)
+class RunKind:
+    """What a sample variant's ``when`` rule can tell apart: the interpreter's version and how it was started."""
+
+    version: tuple[int, int, int]
+    as_file: bool  # `python file.py`, as a reader who copied the file runs it; else `python -m ...`
+
+    def describe(self) -> str:
+        how = "run as a file" if self.as_file else "run with -m"
+        return f"Python {'.'.join(map(str, self.version))}, {how}"
+
+
+@dataclass(frozen=True)
+class WhenRule:
+    """The conditions under which a sample variant replaces the program's main sample (all must hold)."""
+
+    versions: tuple[tuple[str, tuple[int, ...]], ...]  # (">=" or "<", (3, 13, 8))
+    as_file: bool | None  # None: either way
+    line: int
+
+    def holds(self, kind: RunKind) -> bool:
+        for operator, version in self.versions:
+            if (kind.version >= version) != (operator == ">="):
+                return False
+        return self.as_file is None or self.as_file == kind.as_file
+
+
 @dataclass
 class Rules:
     channels: list[Channel] = field(default_factory=list)
@@ -121,6 +150,7 @@ class Rules:
     exit_code: int = 0
     stderr: list[PatternRule] = field(default_factory=list)
     skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
+    when: WhenRule | None = None  # only in a sample variant: the runs it describes
 
 
 @dataclass
@@ -230,8 +260,31 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         if not platform or not reason.strip():
             raise SampleError(path, line, "write `skip-on PLATFORM REASON` (PLATFORM as in sys.platform)")
         rules.skip_on[platform] = reason.strip()
+    elif keyword == "when":
+        rules.when = _parse_when(path, line, rest, rules.when)
     else:
         raise SampleError(path, line, f"unknown rule {keyword!r}; see CONTRIBUTING.md for the rule language")
+
+
+def _parse_when(path: Path, line: int, rest: str, earlier: WhenRule | None) -> WhenRule:
+    if earlier is not None:
+        raise SampleError(path, line, "a sample has one `when` rule; put every condition on it")
+    versions: list[tuple[str, tuple[int, ...]]] = []
+    as_file: bool | None = None
+    for word in rest.split():
+        version = VERSION_CONDITION.match(word)
+        if version:
+            versions.append((version.group(1), tuple(int(part) for part in version.group(2).split("."))))
+        elif word in RUN_CONDITIONS:
+            as_file = RUN_CONDITIONS[word]
+        else:
+            raise SampleError(
+                path, line, f"unknown condition {word!r}: write `when` with python>=3.X[.Y], python<3.X[.Y], "
+                "as-file or as-module"
+            )
+    if not versions and as_file is None:
+        raise SampleError(path, line, "write `when CONDITION...`: python>=3.X[.Y], python<3.X[.Y], as-file, as-module")
+    return WhenRule(tuple(versions), as_file, line)
 
 
 def parse_sample(path: Path) -> Sample:
@@ -252,7 +305,20 @@ def parse_sample(path: Path) -> Sample:
             parse_rule(rules, path, index + 1, body)
     if rules.expect_hang and rules.exit_code != 0:
         raise SampleError(path, 1, "a program cannot both hang and exit with a status")
+    if is_variant(path) and rules.when is None:
+        raise SampleError(
+            path, 1, "a sample variant (<program>.<name>.out) needs a `when` rule: which runs it describes"
+        )
+    if not is_variant(path) and rules.when is not None:
+        raise SampleError(
+            path, rules.when.line, "`when` belongs in a sample variant, <program>.<name>.out, beside this sample"
+        )
     return Sample(path, lines[:marker], rules, lines[marker + 1 :], marker + 2)
+
+
+def is_variant(path: Path) -> bool:
+    """``p.main-preloaded.out`` is a variant of ``p.out``: the output of ``p.py`` in the runs its `when` names."""
+    return "." in path.stem
 
 
 def render_sample(header: list[str], output: list[str]) -> str:

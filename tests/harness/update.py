@@ -1,49 +1,88 @@
-"""Record a program's sample from a real run, keep its rules, and show that they hold."""
+"""Record a program's samples from real runs, keep their rules, and show that they hold."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
+
 from .checks import judge
 from .matching import check_sample
-from .pool import run_against_sample
+from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
 from .programs import Program, start_methods
-from .running import run_program
-from .sample import Rules, Sample, parse_sample, render_sample
+from .running import Run
+from .sample import Rules, RunKind, Sample, parse_sample, render_sample, shown
 
 RECHECKS = 3  # runs per start method after recording
 
 
-def _sample_for(program: Program) -> Sample:
+def _sample_at(path: Path) -> Sample:
     """The existing sample, or an empty strict one for a new program."""
-    if program.sample_path.exists():
-        return parse_sample(program.sample_path)
-    return Sample(program.sample_path, [], Rules(), [], 2)
+    if path.exists():
+        return parse_sample(path)
+    return Sample(path, [], Rules(), [], 2)
 
 
-def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> str:
-    """Record the sample if it is missing or fails; return what was done. Raise AssertionError on failure."""
-    sample = _sample_for(program)
-    methods = start_methods()
-    run = run_program(program.module, methods[0], sample.rules.timeout, python, root=program.root)
-    if program.sample_path.exists() and judge(run, sample) is None:
-        return f"{program.relative}: sample still matches; left as it is"
+def _record(sample: Sample, run_once: Callable[[Sample], Run], again: list[tuple[str, Callable[[Sample], Run]]]) -> str:
+    """Record ``sample`` from ``run_once`` if it is empty or fails, then judge it on the ``again`` runs."""
+    run = run_once(sample)
+    if sample.output and judge(run, sample) is None:
+        return f"{shown(sample.path)}: sample still matches; left as it is"
     recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2)
     problem = judge(run, recorded)  # everything but the output: exit status, stderr, leftovers, timeout
     if problem:
         raise AssertionError(f"not recorded: the run itself is not acceptable.\n{problem}")
-    program.sample_path.write_text(render_sample(sample.header, run.output), encoding="utf-8")
-    fresh = parse_sample(program.sample_path)
+    sample.path.write_text(render_sample(sample.header, run.output), encoding="utf-8")
+    fresh = parse_sample(sample.path)
     check_sample(fresh)
     failures = []
-    for method in methods:
-        for attempt in range(rechecks):
-            again = run_against_sample(program, method, python)
-            verdict = judge(again, fresh)
+    for name, run_again in again:
+        for attempt in range(RECHECKS):
+            verdict = judge(run_again(fresh), fresh)
             if verdict:
-                failures.append(f"re-run {attempt + 1} under {method}:\n{verdict}")
+                failures.append(f"re-run {attempt + 1} {name}:\n{verdict}")
     if failures:
         raise AssertionError(
-            f"recorded {program.sample_path}, but its rules do not hold for other runs. Add a rule for "
+            f"recorded {shown(sample.path)}, but its rules do not hold for other runs. Add a rule for "
             "what legitimately varies (CONTRIBUTING.md), or make the program deterministic:\n\n"
             + "\n\n".join(failures[:3])
         )
-    return f"{program.relative}: recorded, and held for {rechecks} re-runs under {', '.join(methods)}"
+    return f"{shown(sample.path)}: recorded, and held for {RECHECKS} re-runs {', '.join(name for name, _ in again)}"
+
+
+def update_sample(program: Program, python: str) -> str:
+    """Record the program's samples that are missing or fail; return what was done. Raise AssertionError on failure.
+
+    The main sample is recorded under the first start method, then re-run under every
+    one. A variant (``<program>.<name>.out``, its header written by hand) is recorded
+    from the run the check makes for it: the file run on its own, as it is or as
+    Python 3.14 would run it.
+    """
+    methods = start_methods()
+
+    def under(method: str) -> Callable[[Sample], Run]:
+        return lambda sample: run_against_sample(program, method, python, sample=sample)
+
+    done = [_record(_sample_at(program.sample_path), under(methods[0]), [(f"under {m}", under(m)) for m in methods])]
+    for path in program.variant_paths:
+        variant = parse_sample(path)
+        assert variant.rules.when is not None  # parse_sample requires it in a variant
+        method = next(
+            (
+                method
+                for method, kind in [
+                    (ALONE, RunKind(release(python), as_file=True)),
+                    (ALONE_3_14, RunKind(EMULATED_RELEASE, as_file=True)),
+                    *[(m, RunKind(release(python), as_file=False)) for m in methods],
+                ]
+                if variant.rules.when.holds(kind) and (method != ALONE_3_14 or os.name == "posix")
+            ),
+            None,
+        )
+        if method is None:
+            raise AssertionError(
+                f"{shown(path)}:{variant.rules.when.line}: no run made here matches this `when` rule with "
+                f"{python}. Record it with an interpreter it names."
+            )
+        done.append(_record(variant, under(method), [(f"as {method}", under(method))]))
+    return "\n".join(done)

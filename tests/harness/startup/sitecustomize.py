@@ -5,11 +5,16 @@ On SIGUSR1 each process writes where all its threads are to
 harness sends SIGUSR1 to every process of the run before killing them, and
 shows the reader of the failure where each one was stuck. Readers running a
 program themselves never load this file.
+
+With ``SNIPPETS_EMULATE_3_14=1`` an older CPython behaves, for the two changes
+that matter to the programs here, as CPython 3.14 does when a program is run
+as a file (see ``emulate_3_14`` below).
 """
 
 import faulthandler
 import os
 import signal
+import sys
 
 _streams = []  # faulthandler writes to these files' descriptors, so they stay open
 
@@ -23,9 +28,40 @@ def _write_stacks_on_sigusr1() -> None:
     faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
 
 
+def emulate_3_14() -> None:
+    """Make CPython 3.10-3.13.7 start processes as 3.14 on Linux does.
+
+    1. The forkserver imports the main module of a program run as a file, once,
+       in the server (gh-126631, in 3.13.8 and 3.14). Before the fix, its
+       ensure_running() kept only the keys 'main_path' and 'sys_path' of the
+       preparation data, which no longer has 'main_path' (it says
+       'init_main_from_path'), so nothing was preloaded. The fix passes
+       init_main_from_path on as main_path: this adds that key.
+    2. forkserver is the default start method on Linux (gh-84559, 3.14).
+    """
+    import multiprocessing.context
+    import multiprocessing.spawn
+
+    prepare = multiprocessing.spawn.get_preparation_data
+
+    def get_preparation_data(name):  # type: ignore[no-untyped-def]
+        data = prepare(name)
+        if name == "ignore" and "init_main_from_path" in data:  # the forkserver's call, and only that
+            data["main_path"] = data["init_main_from_path"]
+        return data
+
+    multiprocessing.spawn.get_preparation_data = get_preparation_data
+    if sys.platform.startswith("linux"):
+        default = multiprocessing.context._default_context
+        default._default_context = multiprocessing.context._concrete_contexts["forkserver"]
+
+
 _write_stacks_on_sigusr1()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_write_stacks_on_sigusr1)  # a forked child writes its own file
+
+if os.environ.get("SNIPPETS_EMULATE_3_14") == "1" and sys.version_info < (3, 14):
+    emulate_3_14()
 
 if os.environ.get("COVERAGE_PROCESS_START"):  # the coverage check of the programs (tests/test_quality.py)
     import coverage
