@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Generator
 from datetime import date
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness import badges
+from harness import badges, running
 from harness.matrix import matrix_table
 from harness.pool import ALONE, ALONE_3_14, DEFAULT_JOBS, RunPool, emulating_python
 from harness.programs import discover, start_methods
@@ -85,6 +87,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
     config.stash[OUTCOMES] = {}
     config.stash[SHARED_MEMORY_BEFORE] = shared_memory_entries()
+    # As on macOS, whose TMPDIR is 48 characters long: the runs must not inherit a long
+    # temporary folder, or forkserver and manager sockets overflow AF_UNIX's limit.
+    long_base = Path(tempfile.mkdtemp(prefix="temporary-folder-as-long-as-on-macos-"))
+    running.SCRATCH_BASE = str(long_base / ("x" * max(0, 64 - len(str(long_base)))))
+    Path(running.SCRATCH_BASE).mkdir(exist_ok=True)
+    config.add_cleanup(lambda: shutil.rmtree(long_base, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

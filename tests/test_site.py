@@ -191,9 +191,7 @@ def test_pages_claim_verification_only_where_results_hold() -> None:
     """
     results = badges.load()
     held = {platform for entry in results.values() for platform in entry["platforms"]}
-    held |= {
-        version for entry in results.values() for versions in entry["platforms"].values() for version in versions
-    }
+    held |= {version for entry in results.values() for versions in entry["platforms"].values() for version in versions}
     claims = []
     for page in sorted((ROOT / "docs").rglob("*.md")):
         text = FENCED.sub("", page.read_text(encoding="utf-8"))

@@ -92,9 +92,29 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[
     return env
 
 
+# Each run's TMPDIR is <scratch>/tmp, and multiprocessing binds the sockets of the
+# forkserver and of managers at <TMPDIR>/pymp-XXXXXXXX/listener-XXXXXXXX. An AF_UNIX
+# path holds at most 103 characters on macOS (104 bytes with the NUL; Linux: 107),
+# and macOS's TMPDIR is already 48 (/var/folders/xx/<30>/T), which CPython before
+# 3.13 does not work around (gh-132124). Readers are fine there (48 + 32 characters),
+# but a scratch folder under it was not: it goes under /tmp when the base is too long.
+SCRATCH_PREFIX = "snippet-run-"
+SOCKET_PATH_LIMIT = 103
+SOCKET_PATH_UNDER_SCRATCH = len("/snippet-run-XXXXXXXX/tmp/pymp-XXXXXXXX/listener-XXXXXXXX")
+SCRATCH_BASE: str | None = None  # where scratch folders go; None: the temporary folder (the checks set it)
+
+
+def scratch_parent(base: str | None = None) -> str:
+    """The folder a run's scratch folder goes in: ``base`` (default: the temp folder), or /tmp if that is too long."""
+    base = base or tempfile.gettempdir()
+    if os.name == "posix" and len(base) + SOCKET_PATH_UNDER_SCRATCH > SOCKET_PATH_LIMIT:
+        return "/tmp"
+    return base
+
+
 def _make_scratch() -> Path:
     """A private folder per run: its working folder, its temp folder and its stack dumps."""
-    scratch = Path(tempfile.mkdtemp(prefix="snippet-run-"))
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch_parent(SCRATCH_BASE)))
     for name in ("cwd", "tmp", "stacks"):
         (scratch / name).mkdir()
     return scratch

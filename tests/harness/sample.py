@@ -279,8 +279,9 @@ def _parse_when(path: Path, line: int, rest: str, earlier: WhenRule | None) -> W
             as_file = RUN_CONDITIONS[word]
         else:
             raise SampleError(
-                path, line, f"unknown condition {word!r}: write `when` with python>=3.X[.Y], python<3.X[.Y], "
-                "as-file or as-module"
+                path,
+                line,
+                f"unknown condition {word!r}: write `when` with python>=3.X[.Y], python<3.X[.Y], as-file or as-module",
             )
     if not versions and as_file is None:
         raise SampleError(path, line, "write `when CONDITION...`: python>=3.X[.Y], python<3.X[.Y], as-file, as-module")
