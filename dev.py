@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,9 +51,26 @@ def probe(python: str) -> tuple[str, int, int] | None:
     return words[0], int(words[1]), int(words[2])
 
 
+def launcher_pythons(listing: str) -> list[str]:
+    """The interpreters in the output of Windows' ``py -0p``: one per line, the path last.
+
+    ``-V:3.12 *        C:\\Python312\\python.exe`` (or ``-3.12-64 ...`` from older launchers).
+    """
+    found = []
+    for line in listing.splitlines():
+        parts = re.split(r"\s{2,}", line.strip())
+        if len(parts) >= 2 and parts[-1].lower().endswith(".exe"):
+            found.append(parts[-1])
+    return found
+
+
 def candidate_pythons() -> list[str]:
-    """Interpreters on this machine: this one, ``python3.X`` on PATH, and pyenv's versions."""
+    """Interpreters on this machine: this one, ``python3.X`` on PATH, pyenv's, and on Windows the ``py`` launcher's."""
     found = [sys.executable]
+    launcher = shutil.which("py") if os.name == "nt" else None
+    if launcher:
+        listed = subprocess.run([launcher, "-0p"], capture_output=True, text=True, timeout=30)
+        found += launcher_pythons(listed.stdout)
     for minor in range(30, 9, -1):
         path = shutil.which(f"python3.{minor}")
         if path:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +21,7 @@ import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from harness.browsers import find_chrome
 from harness.programs import discover
 from harness.running import ROOT
 from harness.weights import LIMIT, PAGE_WEIGHTS
@@ -40,13 +39,12 @@ CHROMIUM_FLAGS = [
 
 
 def chromium_path() -> str:
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        found = candidate and shutil.which(candidate)
-        if found:
-            return found
+    found = find_chrome()
+    if found:
+        return found
     pytest.fail(
-        "no Chromium found: install Debian's chromium (`apt-get install chromium`; .ci/run does it) "
-        "or set CHROMIUM=/path/to/chrome",
+        "no Chrome or Chromium found: install Debian's chromium (`apt-get install chromium`; .ci/run does it), "
+        "Google Chrome, or set CHROMIUM=/path/to/chrome",
         pytrace=False,
     )
 

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
+import dev
 from harness import running
+from harness.browsers import find_chrome
 from harness.checks import judge, load_sample
 from harness.pool import release, run_against_sample
 from harness.programs import SNIPPETS, Program
-from harness.sample import Sample
+from harness.sample import Sample, render_sample
+
+
+def contribute(root: Path, source: str, rules: list[str], output: list[str]) -> Program:
+    """``snippets/platform/program.py`` under ``root``, with its sample."""
+    package = root / "snippets" / "platform"
+    package.mkdir(parents=True)
+    for folder in (root / "snippets", package):
+        (folder / "__init__.py").write_text("")
+    (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
+    (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output))
+    return Program(package / "program.py")
+
 
 MACOS_TMPDIR_LENGTH = 64  # macOS runners: 48 characters; Linux allows 4 bytes more per socket path than macOS
 
@@ -56,3 +74,125 @@ def test_without_the_short_folder_the_same_run_fails_as_on_a_macos_runner(
     program = Program(SNIPPETS / "first_queue/get_forms.py")
     run = run_against_sample(program, "forkserver", first_python)
     assert run.returncode != 0 and "AF_UNIX path too long" in run.stderr, run.stderr
+
+
+def test_chrome_is_found_where_each_system_installs_it() -> None:
+    nothing_on_path: dict[str, str] = {}
+    mac = "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"
+    assert find_chrome("darwin", nothing_on_path, lambda _: None, lambda path: path == mac) == mac
+    windows = "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe"
+    found = find_chrome("win32", {"PROGRAMFILES": "C:\\Program Files"}, lambda _: None, lambda path: path == windows)
+    assert found == windows
+    assert find_chrome("linux", nothing_on_path, {"google-chrome": "/usr/bin/google-chrome"}.get) == (
+        "/usr/bin/google-chrome"
+    )
+    assert find_chrome("linux", {"CHROMIUM": "/opt/chrome"}, lambda _: None) == "/opt/chrome"
+    assert find_chrome("darwin", nothing_on_path, lambda _: None, lambda _: False) is None
+
+
+def test_the_windows_launcher_lists_every_interpreter() -> None:
+    listing = (
+        " -V:3.14 *        C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python314\\python.exe\n"
+        " -V:3.10          C:\\Program Files\\Python310\\python.exe\n"
+        " -3.12-64         C:\\Python312\\python.exe\n"
+    )
+    assert dev.launcher_pythons(listing) == [
+        "C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python314\\python.exe",
+        "C:\\Program Files\\Python310\\python.exe",
+        "C:\\Python312\\python.exe",
+    ]
+
+
+HANGS_AFTER_ONE_LINE = """
+import time
+if __name__ == "__main__":
+    print("waiting", flush=True)
+    time.sleep(30)
+"""
+
+
+def test_the_windows_path_ends_an_expected_hang_as_soon_as_it_is_proven(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = contribute(tmp_path, HANGS_AFTER_ONE_LINE, ["expect hang 0.5", "timeout 20"], ["waiting"])
+    monkeypatch.setattr(running, "POSIX", False)  # poll, and stop the tree by parent ids, as on Windows
+    run = run_against_sample(program, "spawn", sys.executable)
+    assert run.timed_out and run.wall < 5, run.wall
+    sample = load_sample(program)
+    assert isinstance(sample, Sample) and judge(run, sample) is None
+
+
+def test_the_process_tree_is_found_by_parent_ids_as_on_windows() -> None:
+    started = time.time()
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+            "'import time; time.sleep(30)']); time.sleep(30)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not running.tree_processes(parent.pid, started) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tree = running.tree_processes(parent.pid, started)
+        assert len(tree) == 1 and "time.sleep(30)" in " ".join(tree[0].cmdline())
+    finally:
+        running._kill_tree([*running.tree_processes(parent.pid, started)])
+        parent.kill()
+        parent.wait()
+    assert running.tree_processes(parent.pid, started) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="start_new_session is POSIX")
+def test_a_process_that_keeps_the_output_open_cannot_hold_up_the_checks(tmp_path: Path) -> None:
+    """A grandchild in a session of its own keeps stdout: the run still ends, and fails, within seconds."""
+    program = contribute(
+        tmp_path,
+        """
+        import subprocess
+        if __name__ == "__main__":
+            subprocess.Popen(["sleep", "6"], start_new_session=True)  # inherits stdout, leaves the session
+            print("done", flush=True)
+        """,
+        [],
+        ["done"],
+    )
+    started = time.monotonic()
+    run = run_against_sample(program, "fork", sys.executable)
+    assert time.monotonic() - started < 2 * running.LEFTOVER_GRACE + 2
+    sample = load_sample(program)
+    assert isinstance(sample, Sample)
+    verdict = judge(run, sample)
+    assert verdict is not None and "still held its output open after it ended" in verdict, verdict
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sessions and SIGKILL are POSIX")
+def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On macOS too the run's resource tracker is spared until the rest is dead, so it unlinks the semaphores."""
+    monkeypatch.setattr(running, "PLATFORM", "darwin")
+    program = contribute(
+        tmp_path,
+        """
+        import multiprocessing as mp, time
+        def sleeper(q):
+            time.sleep(60)
+        if __name__ == "__main__":
+            q = mp.Queue()
+            child = mp.Process(target=sleeper, args=(q,))
+            child.start()
+            print("started", flush=True)
+            child.join()
+        """,
+        ["timeout 2"],
+        ["started"],
+    )
+    before = running.shared_memory_entries()
+    run = run_against_sample(program, "spawn", sys.executable)
+    assert run.timed_out and run.survivors == []
+    assert any("sleeper" in text for text in run.stacks.values()), "the child's stack was not asked for"
+    deadline = time.monotonic() + 3
+    while running.shared_memory_entries() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running.shared_memory_entries() - before

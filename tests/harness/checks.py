@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .matching import check_sample, match_output, report
 from .programs import Program
-from .running import LAUNCHER, Run
+from .running import LAUNCHER, OUTPUT_LIMIT, Run
 from .sample import RunKind, Sample, SampleError, parse_sample, shown
 
 
@@ -115,6 +115,16 @@ def judge(run: Run, sample: Sample) -> str | None:
         failures.append(
             f"{program}:1: left files behind in its working or temporary folder {how}. Remove what it creates "
             "(a tempfile.TemporaryDirectory does it for you):\n  " + "\n  ".join(run.stray_files)
+        )
+    if run.pipe_held_open:
+        failures.append(
+            f"{program}:1: a process it started still held its output open after it ended {how}; the checks "
+            f"stopped waiting for it. Join or stop every process it starts, and their children."
+        )
+    if run.truncated:
+        failures.append(
+            f"{program}:1: printed more than {OUTPUT_LIMIT:,} bytes to stdout or stderr {how}; the rest was "
+            "dropped unread. A program on a page prints what a reader can read: print less."
         )
     stderr = run.stderr.strip("\n")
     if rules.stderr:

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs the module exactly as `python -m` does (runpy._run_module_as_main, the
@@ -50,6 +52,8 @@ REMOVED_VARIABLES = ("PYTHONUNBUFFERED", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTH
 if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+POSIX = os.name == "posix"  # module-level, so that tests can take the Windows path on Linux
+PLATFORM = sys.platform  # likewise, for the Linux-only details (tests/test_platforms.py)
 LEFTOVER_GRACE = 3.0  # seconds a finished run's helper processes get to exit by themselves
 STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to write where they are
 STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack dumps on SIGUSR1
@@ -72,6 +76,8 @@ class Run:
     survivors: list[str] = field(default_factory=list)  # processes still alive even after the kill
     stacks: dict[int, str] = field(default_factory=dict)  # pid -> where its threads were, for a run that overstayed
     stray_files: list[str] = field(default_factory=list)  # files the run left in its working or temporary folder
+    pipe_held_open: bool = False  # a process of the run still held stdout or stderr open after it ended
+    truncated: bool = False  # it printed more than OUTPUT_LIMIT bytes to stdout or stderr; the rest was dropped
 
     @property
     def output(self) -> list[str]:
@@ -142,12 +148,10 @@ def _catches_sigusr1(pid: str) -> bool:
 
 def _request_stacks(group: int) -> dict[int, str]:
     """Ask every process of the session to write its threads' stacks; return {pid: command line}."""
-    if sys.platform.startswith("linux"):
-        processes = dict(described.split(" ", 1) for described in session_processes(group))
-    else:
-        processes = {str(group): "the program"}
-    for pid in processes:
-        if sys.platform.startswith("linux") and not _catches_sigusr1(pid):
+    processes = dict(described.split(" ", 1) for described in session_processes(group))
+    for pid, command in processes.items():
+        # Linux tells whether a process handles SIGUSR1; elsewhere, only Python processes are asked.
+        if not (_catches_sigusr1(pid) if PLATFORM.startswith("linux") else "python" in command.lower()):
             continue  # reported as "wrote no stack" below
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(int(pid), signal.SIGUSR1)
@@ -176,7 +180,7 @@ def become_subreaper() -> bool:
     process; without this they would be reparented to init, and their CPU
     time would be missing from the run's total.
     """
-    if not sys.platform.startswith("linux"):
+    if not PLATFORM.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -185,33 +189,64 @@ def become_subreaper() -> bool:
         return False
 
 
+def _session_of(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except PermissionError:  # a system that answers getsid() only within one session: the group tells the same
+        with contextlib.suppress(OSError):
+            return os.getpgid(pid)
+    except OSError:
+        pass
+    return None
+
+
 def session_processes(session: int) -> list[str]:
-    """Live processes of a session (Linux: read /proc), as 'pid cmdline' strings.
+    """Live processes of a session (POSIX), as 'pid cmdline' strings.
 
     Exited members that were adopted by this process are reaped on the way,
     and their CPU time is added to the session's account.
     """
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+    for pid in psutil.pids():
+        if _session_of(pid) != session:
             continue
         try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            state, parent, sid = fields[0], int(fields[1]), int(fields[3])
-            if sid != session:
-                continue
-            if state in "ZX":
-                if (
-                    state == "Z" and parent == os.getpid() and int(entry.name) != session
-                ):  # the leader is waited for by its runner
-                    _reap(int(entry.name), session)
-                continue
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except (OSError, ValueError):
+            process = psutil.Process(pid)
+            with process.oneshot():
+                status, parent = process.status(), process.ppid()
+                if status in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
+                    if status == psutil.STATUS_ZOMBIE and parent == os.getpid() and pid != session:
+                        _reap(pid, session)  # the leader is waited for by its runner
+                    continue
+                command = " ".join(process.cmdline()) or process.name()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue  # it exited while we looked
-        found.append(f"{entry.name} {command}")
+        found.append(f"{pid} {command}")
     return found
+
+
+def tree_processes(root: int, since: float) -> list[psutil.Process]:
+    """Live processes descended from ``root`` by parent ids, started at or after ``since`` (Windows).
+
+    Windows has no sessions, and does not re-parent orphans: their parent id
+    still names the dead program, so the chain of parent ids finds them.
+    """
+    tree: list[psutil.Process] = []
+    parents = {root}
+    processes = []
+    for process in psutil.process_iter(["ppid", "create_time"]):
+        with contextlib.suppress(psutil.Error):
+            if process.info["create_time"] >= since - 1:  # an older process only reuses a parent's id
+                processes.append(process)
+    grew = True
+    while grew:
+        grew = False
+        for process in processes:
+            if process.pid not in parents and process.info["ppid"] in parents:
+                parents.add(process.pid)
+                tree.append(process)
+                grew = True
+    return [process for process in tree if process.is_running()]
 
 
 def _reap(pid: int, session: int) -> None:
@@ -225,16 +260,8 @@ def _reap(pid: int, session: int) -> None:
 
 
 def alive_in_group(group: int) -> list[str]:
-    """Processes still alive in the run's session (Linux) or process group (other POSIX)."""
-    if sys.platform.startswith("linux"):
-        return session_processes(group)
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return []
-    except PermissionError:
-        pass
-    return [f"process group {group}"]
+    """Processes still alive in the run's session (POSIX)."""
+    return session_processes(group)
 
 
 TRACKER = "multiprocessing.resource_tracker"
@@ -257,10 +284,6 @@ def kill_group(group: int) -> None:
     them in /dev/shm until the machine restarts, so it is spared until the
     program's other processes are dead and it has cleaned up and exited.
     """
-    if not sys.platform.startswith("linux"):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
-        return
     frozen: set[int] = set()
     while True:  # again until no new process appeared while freezing
         pending = [
@@ -295,14 +318,33 @@ def _wait_until_gone(group: int, seconds: float) -> list[str]:
     return alive
 
 
-def _reader(stream: object, chunks: list[bytes]) -> threading.Thread:
+OUTPUT_LIMIT = 1_000_000  # bytes kept of each of stdout and stderr; a run that prints more fails
+_ABANDONED: list[object] = []  # pipes a process of a finished run still holds: never closed under a reader
+
+
+def _reader(fd: int, chunks: list[bytes], overflow: threading.Event) -> threading.Thread:
+    """Read ``fd`` to its end, keeping at most OUTPUT_LIMIT bytes (reading on, so the writer never blocks)."""
+
     def read() -> None:
-        for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
-            chunks.append(chunk)
+        kept = 0
+        while chunk := os.read(fd, 65536):
+            if kept + len(chunk) > OUTPUT_LIMIT:
+                chunk = chunk[: max(0, OUTPUT_LIMIT - kept)]
+                overflow.set()
+            kept += len(chunk)
+            if chunk:
+                chunks.append(chunk)
 
     thread = threading.Thread(target=read, daemon=True)
     thread.start()
     return thread
+
+
+def _kill_tree(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(processes, timeout=LEFTOVER_GRACE)
 
 
 def run_program(
@@ -327,7 +369,7 @@ def run_program(
     printed everything it should; once that has held for ``quiet`` seconds the
     run is stopped as timed out, without waiting for the full ``timeout``.
     """
-    posix = os.name == "posix"
+    posix = POSIX
     if posix and not _ADOPTING:
         _ADOPTING.append(become_subreaper())
     scratch = _make_scratch()
@@ -341,47 +383,49 @@ def run_program(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=posix,
-        creationflags=0 if posix else subprocess.CREATE_NEW_PROCESS_GROUP,  # type: ignore[attr-defined]
+        creationflags=0 if posix else getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
     )
     out: list[bytes] = []
     err: list[bytes] = []
-    readers = [_reader(process.stdout, out), _reader(process.stderr, err)]
+    overflow = threading.Event()
+    assert process.stdout is not None and process.stderr is not None
+    readers = [_reader(process.stdout.fileno(), out, overflow), _reader(process.stderr.fileno(), err, overflow)]
     started = time.monotonic()
+    started_at = time.time()
     deadline = started + timeout
     timed_out = False
     cpu = 0.0
     settled_since: float | None = None
     stacks: dict[int, str] = {}
-    if posix:
-        while True:
+    while True:
+        if posix:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 process.returncode = os.waitstatus_to_exitcode(status)
                 cpu = usage.ru_utime + usage.ru_stime
                 break
-            now = time.monotonic()
-            if hung is not None:
-                done = hung(b"".join(out).decode("utf-8", errors="replace"))
-                settled_since = (settled_since or now) if done else None
-                if settled_since is not None and now - settled_since >= quiet:
-                    deadline = now
-            if now >= deadline:
-                timed_out = True
+        elif process.poll() is not None:
+            break
+        now = time.monotonic()
+        if hung is not None:
+            done = hung(b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+            settled_since = (settled_since or now) if done else None
+            if settled_since is not None and now - settled_since >= quiet:
+                deadline = now
+        if now >= deadline:
+            timed_out = True
+            if posix:
                 if settled_since is None:  # overstayed, rather than a hang that printed everything
                     stacks = _request_stacks(process.pid)
                 kill_group(process.pid)
                 _, status, usage = os.wait4(process.pid, 0)
                 process.returncode = os.waitstatus_to_exitcode(status)
                 cpu = usage.ru_utime + usage.ru_stime
-                break
-            time.sleep(0.01)
-    else:  # Windows: no sessions; taskkill stops the whole tree
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True)
-            process.wait()
+            else:  # Windows: no sessions; the tree by parent ids, orphans included
+                _kill_tree([psutil.Process(process.pid), *tree_processes(process.pid, started_at)])
+                process.wait()
+            break
+        time.sleep(0.01)
     wall = time.monotonic() - started
     leftovers: list[str] = []
     survivors: list[str] = []
@@ -396,6 +440,16 @@ def run_program(
             kill_group(process.pid)
             remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
         survivors = remaining
+    else:
+        end = time.monotonic() + LEFTOVER_GRACE
+        remaining_tree = tree_processes(process.pid, started_at)
+        while remaining_tree and time.monotonic() < end:
+            time.sleep(0.05)
+            remaining_tree = tree_processes(process.pid, started_at)
+        if remaining_tree:
+            leftovers = [f"{child.pid} {' '.join(child.cmdline())}" for child in remaining_tree]
+            _kill_tree(remaining_tree)
+        survivors = [f"{child.pid} {child.name()}" for child in tree_processes(process.pid, started_at)]
     for pid, command in stacks.items():
         dump = scratch / "stacks" / f"{pid}.txt"
         written = dump.read_text(errors="replace").strip() if dump.exists() else ""
@@ -407,10 +461,14 @@ def run_program(
         [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
     )  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
+    readers_deadline = time.monotonic() + LEFTOVER_GRACE  # one grace period for both pipes
     for reader in readers:
-        reader.join(timeout=5)
-    for pipe in (process.stdout, process.stderr):
-        if pipe:
+        reader.join(timeout=max(0.0, readers_deadline - time.monotonic()))
+    pipe_held_open = any(reader.is_alive() for reader in readers)
+    if pipe_held_open:
+        _ABANDONED.append(process)  # its reader still reads: closing the pipe now could close another file
+    else:
+        for pipe in (process.stdout, process.stderr):
             pipe.close()
     stderr = b"".join(err).decode("utf-8", errors="replace").replace("\r\n", "\n")
     if timed_out:
@@ -431,4 +489,6 @@ def run_program(
         survivors=survivors,
         stacks=stacks,
         stray_files=stray_files,
+        pipe_held_open=pipe_held_open,
+        truncated=overflow.is_set(),
     )

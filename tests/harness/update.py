@@ -23,7 +23,9 @@ def _sample_at(path: Path) -> Sample:
     return Sample(path, [], Rules(), [], 2)
 
 
-def _record(sample: Sample, run_once: Callable[[Sample], Run], again: list[tuple[str, Callable[[Sample], Run]]]) -> str:
+def _record(
+    sample: Sample, run_once: Callable[[Sample], Run], again: list[tuple[str, Callable[[Sample], Run]]], rechecks: int
+) -> str:
     """Record ``sample`` from ``run_once`` if it is empty or fails, then judge it on the ``again`` runs."""
     run = run_once(sample)
     if sample.output and judge(run, sample) is None:
@@ -37,7 +39,7 @@ def _record(sample: Sample, run_once: Callable[[Sample], Run], again: list[tuple
     check_sample(fresh)
     failures = []
     for name, run_again in again:
-        for attempt in range(RECHECKS):
+        for attempt in range(rechecks):
             verdict = judge(run_again(fresh), fresh)
             if verdict:
                 failures.append(f"re-run {attempt + 1} {name}:\n{verdict}")
@@ -47,10 +49,10 @@ def _record(sample: Sample, run_once: Callable[[Sample], Run], again: list[tuple
             "what legitimately varies (CONTRIBUTING.md), or make the program deterministic:\n\n"
             + "\n\n".join(failures[:3])
         )
-    return f"{shown(sample.path)}: recorded, and held for {RECHECKS} re-runs {', '.join(name for name, _ in again)}"
+    return f"{shown(sample.path)}: recorded, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
 
 
-def update_sample(program: Program, python: str) -> str:
+def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> str:
     """Record the program's samples that are missing or fail; return what was done. Raise AssertionError on failure.
 
     The main sample is recorded under the first start method, then re-run under every
@@ -63,7 +65,11 @@ def update_sample(program: Program, python: str) -> str:
     def under(method: str) -> Callable[[Sample], Run]:
         return lambda sample: run_against_sample(program, method, python, sample=sample)
 
-    done = [_record(_sample_at(program.sample_path), under(methods[0]), [(f"under {m}", under(m)) for m in methods])]
+    done = [
+        _record(
+            _sample_at(program.sample_path), under(methods[0]), [(f"under {m}", under(m)) for m in methods], rechecks
+        )
+    ]
     for path in program.variant_paths:
         variant = parse_sample(path)
         assert variant.rules.when is not None  # parse_sample requires it in a variant
@@ -84,5 +90,5 @@ def update_sample(program: Program, python: str) -> str:
                 f"{shown(path)}:{variant.rules.when.line}: no run made here matches this `when` rule with "
                 f"{python}. Record it with an interpreter it names."
             )
-        done.append(_record(variant, under(method), [(f"as {method}", under(method))]))
+        done.append(_record(variant, under(method), [(f"as {method}", under(method))], rechecks))
     return "\n".join(done)

@@ -1,0 +1,43 @@
+"""Where a Chrome or Chromium is on each system the checks run on: test tools cannot download browsers here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+
+# Commands on PATH: Debian's chromium (.ci/run installs it), and what GitHub's Ubuntu image ships.
+COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Where the installers put it on GitHub's macOS and Windows images (and on most desktops).
+MACOS_APPS = (
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+)
+WINDOWS_FOLDERS = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")  # each + Google/Chrome/Application
+
+
+def find_chrome(
+    platform: str = sys.platform,
+    environ: Mapping[str, str] = os.environ,
+    which: Callable[[str], str | None] = shutil.which,
+    is_file: Callable[[str], bool] = os.path.isfile,
+) -> str | None:
+    """$CHROMIUM if set, else the first Chrome or Chromium found for ``platform``; None if there is none."""
+    if environ.get("CHROMIUM"):
+        return environ["CHROMIUM"]
+    for command in COMMANDS:
+        found = which(command)
+        if found:
+            return found
+    if platform == "darwin":
+        candidates = list(MACOS_APPS)
+    elif platform == "win32":
+        candidates = [
+            "\\".join([environ[folder], "Google", "Chrome", "Application", "chrome.exe"])
+            for folder in WINDOWS_FOLDERS
+            if environ.get(folder)
+        ]
+    else:
+        candidates = []
+    return next((candidate for candidate in candidates if is_file(candidate)), None)
