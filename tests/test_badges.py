@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
 
 from harness import badges
 
@@ -45,10 +47,18 @@ def test_a_program_never_verified_says_so() -> None:
     assert badges.badge(None) == "Not verified yet: run `python3 dev.py check`."
 
 
-def test_results_from_other_machines_are_merged() -> None:
-    linux = badges.merge({}, {"g/p": {"3.12": ALL}}, "Linux", MONDAY)
-    windows = badges.merge({}, {"g/p": {"3.12": ["spawn"]}}, "Windows", TUESDAY)
-    merged = badges.merge_results(linux, windows)
-    assert merged["g/p"]["platforms"] == {"Linux": {"3.12": ALL}, "Windows": {"3.12": ["spawn"]}}
-    assert merged["g/p"]["date"] == "2026-11-24"
-    assert badges.merge_results(merged, windows) == merged  # nothing new: nothing moves
+def test_runs_from_other_machines_are_merged_and_the_newest_wins_whatever_their_order(tmp_path: Path) -> None:
+    committed = badges.merge({}, {"g/p": {"3.12": ALL, "3.13": ALL}}, "Linux", MONDAY)
+    older = {"platform": "Linux", "finished": "2026-11-24T10:00:00+00:00", "passed": {"g/p": {"3.12": ["fork"]}}}
+    newer = {"platform": "Linux", "finished": "2026-11-24T11:00:00+00:00", "passed": {"g/p": {"3.12": ALL}}}
+    windows = {"platform": "Windows", "finished": "2026-11-24T10:30:00+00:00", "passed": {"g/p": {"3.14": ["spawn"]}}}
+    one_way = badges.merge_runs(committed, [older, newer, windows])
+    other_way = badges.merge_runs(committed, [windows, newer, older])
+    assert one_way == other_way
+    assert one_way["g/p"]["platforms"] == {"Linux": {"3.12": ALL, "3.13": ALL}, "Windows": {"3.14": ["spawn"]}}
+    assert one_way["g/p"]["date"] == "2026-11-24"
+    badges.save_run(
+        {"g/p": {"3.12": ALL}}, "Linux", datetime(2026, 11, 25, 9, tzinfo=timezone.utc), tmp_path / "r.json"
+    )
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert badges.merge_runs(committed, [saved]) == committed  # the same results: nothing moves

@@ -41,6 +41,19 @@ def test_every_action_is_pinned_by_commit() -> None:
     assert not unpinned, f"{WORKFLOW.relative_to(ROOT)}: pin these by a 40-character commit SHA: {unpinned}"
 
 
+def test_every_pin_names_the_exact_release_of_its_commit() -> None:
+    """`# v7` names a tag that moves; the comment must name the release the SHA was taken from."""
+    pins = re.findall(r"uses: (\S+@[0-9a-f]{40})(.*)$", WORKFLOW.read_text(encoding="utf-8"), re.M)
+    assert pins, "no pinned action found: the test would prove nothing"
+    vague = [f"{action}{comment}" for action, comment in pins if not re.fullmatch(r" # v\d+\.\d+\.\d+", comment)]
+    assert not vague, f"{WORKFLOW.relative_to(ROOT)}: name the exact tag (# vX.Y.Z) after these pins: {vague}"
+
+
+def test_a_deploy_running_on_main_is_never_cancelled() -> None:
+    concurrency = load()["concurrency"]
+    assert concurrency["cancel-in-progress"] == "${{ github.ref != 'refs/heads/main' }}"
+
+
 def test_permissions_are_granted_per_job_and_only_deploy_writes() -> None:
     workflow = load()
     assert workflow["permissions"] == {}

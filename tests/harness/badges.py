@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -197,30 +197,36 @@ def write_footers(programs: list[Program] | None = None, results: Results | None
     return changed
 
 
-def merge_results(results: Results, other: Results) -> Results:
-    """``results`` with every platform and interpreter that ``other`` verified added or replaced."""
-    merged: Results = json.loads(json.dumps(results))
-    for program, entry in other.items():
-        mine = merged.setdefault(program, {"date": entry["date"], "platforms": {}})
-        for platform, versions in entry["platforms"].items():
-            current = mine["platforms"].setdefault(platform, {})
-            if {**current, **versions} != current:
-                current.update(versions)
-                mine["date"] = max(mine["date"], entry["date"])
-    return merged
+RUN = ROOT / "test-artifacts" / "verified-run.json"  # one check's own results, for CI to merge
+
+
+def save_run(passed: dict[str, dict[str, list[str]]], platform: str, finished: datetime, path: Path = RUN) -> None:
+    """What one check verified (program -> version -> methods), on which platform, and when it finished."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run = {"platform": platform, "finished": finished.isoformat(timespec="seconds"), "passed": passed}
+    path.write_text(json.dumps(run, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def merge_runs(results: Results, runs: list[dict[str, Any]]) -> Results:
+    """``results`` with each run's platform and interpreters replaced, oldest run first: the newest wins.
+
+    CI's cells each upload their own run; the order the files arrive in does not matter.
+    """
+    for run in sorted(runs, key=lambda run: datetime.fromisoformat(run["finished"])):
+        finished = datetime.fromisoformat(run["finished"]).date()
+        results = merge(results, run["passed"], run["platform"], finished)
+    return results
 
 
 def main(argv: list[str]) -> int:
-    """``python3 dev.py badges merge FILE...``: merge results written by other machines, then regenerate."""
+    """``python3 dev.py badges merge RUN.json ...``: merge the runs of other machines (CI), then regenerate."""
     if argv == ["footers"]:  # before a build: every program has its line, verified or not yet
         write_footers()
         return 0
     if len(argv) < 2 or argv[0] != "merge":
-        print("usage: python3 dev.py badges footers | merge VERIFIED.json ...", file=sys.stderr)
+        print("usage: python3 dev.py badges footers | merge verified-run.json ...", file=sys.stderr)
         return 2
-    results = load()
-    for path in argv[1:]:
-        results = merge_results(results, load(Path(path)))
+    results = merge_runs(load(), [json.loads(Path(path).read_text(encoding="utf-8")) for path in argv[1:]])
     save(results)
     write_footers(results=results)
     return 0
