@@ -27,7 +27,10 @@ from pathlib import Path
 
 RULE_PREFIX = "#|"
 OUTPUT_MARKER = "#| --8<-- [start:output]"
-DEFAULT_TIMEOUT = 10.0
+# The time limit of one run: at least three times the slowest run of any program on a busy
+# machine (4.8 s with eight runs at once on two cores), so that load is never taken for a hang.
+# Passing runs never wait for it; a program meant to hang is stopped once it has gone quiet.
+DEFAULT_TIMEOUT = 30.0
 PLACEHOLDER = re.compile(r"^\{[a-z_][a-z0-9_]*\}$")
 FAMILY_NAME = re.compile(r"^([a-z_][a-z0-9_-]*)\[\$1\]$")
 PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
