@@ -87,6 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
     config.stash[OUTCOMES] = {}
     config.stash[SHARED_MEMORY_BEFORE] = shared_memory_entries()
+    badges.write_footers()  # a program added since the last full check gets its "not verified yet" line
     # As on macOS, whose TMPDIR is 48 characters long: the runs must not inherit a long
     # temporary folder, or forkserver and manager sockets overflow AF_UNIX's limit.
     long_base = Path(tempfile.mkdtemp(prefix="temporary-folder-as-long-as-on-macos-"))
@@ -165,7 +166,6 @@ def site_path() -> str:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site, built once per session with `mkdocs build --strict`, as CI publishes it."""
-    badges.write_footers()  # a program added since the last full check gets its "not verified yet" line
     site_dir = tmp_path_factory.mktemp("site")
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],

@@ -33,6 +33,16 @@ NEVER_RUN = {
     "snippets/killed_workers/notice_the_death.py": {
         "os.kill(os.getpid(), signal.SIGKILL)  # killed holding its first task": KILLED,
     },
+    "snippets/killed_workers/pool_waits_forever.py": {
+        "os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes": KILLED,
+    },
+    "snippets/killed_workers/killed_in_get.py": {
+        "waiting.set()": KILLED,
+        "q.get()  # holds the read lock while it waits": KILLED,
+    },
+    "snippets/joinable_queue/uncaught_error_hangs_join.py": {
+        "return": "the consumer dies before it takes the stop value: the lesson",
+    },
     "snippets/killed_workers/killed_mid_put.py": {
         "results.put(bytes(LARGE))": KILLED,
         "time.sleep(60)  # still at work when it is killed": KILLED,

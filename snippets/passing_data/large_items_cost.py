@@ -8,6 +8,7 @@ the program checks that the time per item grows with the size.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import statistics
 import time
@@ -48,7 +49,7 @@ def main() -> None:
             f"{size:>9,} bytes: {per_item * 1e3:8.3f} ms per item, {rate:8.1f} MB/s",
             flush=True,
         )
-    grows = all(small < large for small, large in zip(medians, medians[1:]))
+    grows = all(small < large for small, large in itertools.pairwise(medians))
     print(f"each larger size took longer per item: {grows}", flush=True)
 
 
