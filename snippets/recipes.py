@@ -142,9 +142,12 @@ def close_when_done(q: Queue[T]) -> None:
 
     `close()` stops this process's use of the queue; it does not close the
     queue for other processes. `join_thread()` then waits for the feeder
-    thread to write what is buffered, so nothing is lost when the process
-    exits. Its opposite, `cancel_join_thread()`, lets a process exit at once
-    and may lose buffered items.
+    thread to write what is buffered. A process that exits normally does
+    that wait by itself; this makes it happen here, at a point you choose.
+    Like that wait at exit, it blocks while nobody reads a pipe that is
+    full. Its opposite, `cancel_join_thread()`, lets a process exit at
+    once: buffered items are lost, and an item half written blocks every
+    reader.
 
     Example:
         ```python

@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from markdown.extensions.toc import slugify
+
 from harness import badges
 from harness.highlight import hl_lines
 from harness.inventory import scan_page
@@ -206,3 +208,52 @@ def test_pages_claim_verification_only_where_results_hold() -> None:
         "these sentences say programs were verified where no passing run is on record (snippets/verified.json); "
         'include --8<-- "snippets/verified.md:summary" instead, or reword:\n' + "\n".join(claims)
     )
+
+
+SOURCE = re.compile(r"https://(github\.com/python/cpython|docs\.python\.org)/")
+GUIDE_LINK = re.compile(r"\]\(\.\./(guides/[\w-]+\.md)#([\w-]+)\)")
+PLATFORM_OR_VERSION = re.compile(r"\b(macOS|Windows|3\.1\d(?:\.\d+)?)\b")
+
+
+def section_shows_output(page: Path, anchor: str) -> bool:
+    """Whether the section ``anchor`` of ``page`` (down to the next heading of its level) includes an output."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    level = None
+    for number, line in enumerate(lines):
+        heading = re.match(r"^(#{1,6}) (.+)$", line)
+        if heading and level is None and slugify(heading.group(2).replace("`", ""), "-") == anchor:
+            level = len(heading.group(1))
+            body = []
+            for rest in lines[number + 1 :]:
+                deeper = re.match(r"^(#{1,6}) ", rest)
+                if deeper and len(deeper.group(1)) <= level:
+                    break
+                body.append(rest)
+            return any(re.search(r'\.out:output"', text) for text in body)
+    return False
+
+
+def test_every_api_row_links_to_a_program_that_shows_it_or_cites_the_source() -> None:
+    """Each row of the API tables: a link to a section whose program and checked output show it.
+
+    A row that names a platform or a Python version also needs a link to CPython's source or
+    documentation, unless its evidence says "shown" on the versions the checks ran.
+    """
+    api = ROOT / "docs" / "reference" / "api.md"
+    problems = []
+    for number, line in enumerate(api.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.startswith("| ") or line.startswith(("| Method", "| Version", "| ---")):
+            continue
+        shown = [
+            (guide, anchor)
+            for guide, anchor in GUIDE_LINK.findall(line)
+            if section_shows_output(ROOT / "docs" / guide, anchor)
+        ]
+        broken = [f"{guide}#{anchor}" for guide, anchor in GUIDE_LINK.findall(line) if (guide, anchor) not in shown]
+        if broken:
+            problems.append(f"docs/reference/api.md:{number}: no section with a program's output at {broken}")
+        if not shown and not SOURCE.search(line):
+            problems.append(f"docs/reference/api.md:{number}: links to no program's output and cites no source")
+        if PLATFORM_OR_VERSION.search(line) and not SOURCE.search(line) and "shown on" not in line:
+            problems.append(f"docs/reference/api.md:{number}: names a platform or version but cites no source")
+    assert not problems, "\n".join(problems)
