@@ -236,7 +236,9 @@ def record_verification(session: pytest.Session) -> None:
         return
     passed = badges.passed_runs(outcomes)
     badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc))
-    results = badges.merge(badges.load(), passed, badges.platform_name(), date.today())
+    programs = {program.name for program in discover()}
+    current = {name: entry for name, entry in badges.load().items() if name in programs}  # moved or deleted: gone
+    results = badges.merge(current, passed, badges.platform_name(), date.today())
     if results != badges.load():
         badges.save(results)
     badges.write_footers(results=results)

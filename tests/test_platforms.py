@@ -50,7 +50,7 @@ def test_a_long_temporary_folder_is_not_where_runs_get_theirs(tmp_path: Path) ->
 
 @pytest.mark.skipif(os.name != "posix", reason="AF_UNIX sockets and forkserver are POSIX")
 @pytest.mark.parametrize(
-    ("name", "method"), [("first_queue/queue_to_pool", "spawn"), ("first_queue/get_forms", "forkserver")]
+    ("name", "method"), [("other_queues/queue_to_pool", "spawn"), ("first_queue/get_forms", "forkserver")]
 )
 def test_manager_and_forkserver_programs_pass_under_a_temporary_folder_as_long_as_macos(
     name: str, method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_python: str
