@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,69 @@ def test_update_refuses_a_sample_that_fails_under_another_start_method(tmp_path:
     )
     with pytest.raises(AssertionError, match=r"its rules do not hold for other runs(.|\n)*under spawn"):
         update_sample(program, sys.executable, rechecks=1)
+
+
+def test_a_program_that_prints_megabytes_fails_fast_with_its_output_capped(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import sys
+        if __name__ == "__main__":
+            for _ in range(50):
+                sys.stdout.write("x" * 1_000_000 + "\\n")
+        """,
+        [],
+        ["short"],
+    )
+    run = run_against_sample(program, "fork", sys.executable)
+    assert run.truncated and len(run.stdout) <= 1_000_000
+    message = verdict_of(program)
+    assert message is not None
+    assert message.startswith("snippets/broken/program.py:1: printed more than 1,000,000 bytes to stdout or stderr")
+
+
+def test_a_grandchild_in_a_session_of_its_own_that_keeps_the_output_cannot_stall_the_checks(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import subprocess
+        if __name__ == "__main__":
+            subprocess.Popen(["sleep", "8"], start_new_session=True)  # leaves the run's session, keeps stdout
+            print("done", flush=True)
+        """,
+        [],
+        ["done"],
+    )
+    started = time.monotonic()
+    message = verdict_of(program)
+    assert time.monotonic() - started < 7
+    assert message is not None and "still held its output open after it ended" in message, message
+
+
+def test_update_tries_the_rules_on_fresh_runs_under_every_method_even_when_the_sample_still_matches(
+    tmp_path: Path,
+) -> None:
+    program = contribute(tmp_path, 'print("same", flush=True)\n', [], ["same"])
+    done = update_sample(program, sys.executable, rechecks=1)
+    assert done == (
+        "snippets/broken/program.out: kept: it still matches, and held for 1 re-runs under fork, under spawn, "
+        "under forkserver"
+    )
+
+
+def test_update_records_a_program_meant_to_hang_once_it_goes_quiet(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import time
+        if __name__ == "__main__":
+            print("waiting", flush=True)
+            time.sleep(60)
+        """,
+        ["expect hang"],
+        [],
+    )
+    started = time.monotonic()
+    update_sample(program, sys.executable, rechecks=1)
+    assert time.monotonic() - started < 15, "recording waited for the time limit, not for silence"
+    assert parse_sample(program.sample_path).output == ["waiting"]

@@ -169,3 +169,22 @@ def test_section_markers_in_a_program_shown_whole_are_reported(tmp_path: Path) -
     problems = problems_of(root)
     assert len(problems) == 1
     assert problems[0].startswith("docs/hello.md:4: snippets/greet/hello.py holds # --8<-- section markers"), problems
+
+
+def test_a_guide_folder_without_init_is_reported(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "snippets" / "greet" / "__init__.py").unlink()
+    assert problems_of(root) == [
+        "snippets/greet/__init__.py:1: missing. A guide's folder is a package, so that "
+        "`python -m snippets.greet.<program>` imports it as every check does: create the file, empty."
+    ]
+
+
+def test_a_variant_sample_must_be_shown_and_titled_as_the_file_run(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "snippets" / "greet" / "hello.as-file.out").write_text("#| when as-file\n" + SAMPLE)
+    assert problems_of(root) == [
+        "snippets/greet/hello.as-file.out:1: no page shows this output. Include it with --8<-- "
+        '"snippets/greet/hello.as-file.out:output" in a ```text title="python hello.py" block, next to the main '
+        "sample (a tab)."
+    ]

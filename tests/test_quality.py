@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -25,6 +26,7 @@ BIN = Path(sys.executable).parent  # the toolchain's venv
 SERVER_SIDE = "the server side: a separate program the client ends with terminate(), so it saves no coverage data"
 LEADER = "the harness starts every run as the leader of its own session and process group"
 KILLED = "runs only in a process that SIGKILL ends, so it saves no coverage data"
+TERMINATED = "runs only in pool workers, which leaving the with block ends with terminate(): no coverage data"
 TOOLCHAIN = sys.version_info[:2]  # the Python that measures coverage: the one running the checks
 NEVER_RUN = {
     "snippets/killed_workers/broken_pool.py": {
@@ -34,7 +36,9 @@ NEVER_RUN = {
         "os.kill(os.getpid(), signal.SIGKILL)  # killed holding its first task": KILLED,
     },
     "snippets/killed_workers/pool_waits_forever.py": {
+        "if task == 3:": TERMINATED,
         "os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes": KILLED,
+        "return task * task": TERMINATED,
     },
     "snippets/killed_workers/killed_in_get.py": {
         "waiting.set()": KILLED,
@@ -170,3 +174,38 @@ def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
         for text in texts.keys() - never_run[path]
     }
     assert not ran, "listed in NEVER_RUN but ran after all; remove them from the list:\n" + "\n".join(sorted(ran))
+
+
+def test_every_print_flushes() -> None:
+    """A child's print() without flush=True waits in a buffer until the child exits.
+
+    The checks read the output through a pipe, where Python buffers it; a reader's
+    terminal shows each line at once. Without flush=True the two interleave the
+    processes' lines differently, so the page would show an order readers never see.
+    """
+    unflushed = []
+    for path in sorted((ROOT / "snippets").glob("*/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+                flushed = any(
+                    keyword.arg == "flush" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+                    for keyword in node.keywords
+                )
+                if not flushed:
+                    unflushed.append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno}: print() without flush=True")
+    assert not unflushed, "add flush=True, as CONTRIBUTING.md asks:\n" + "\n".join(unflushed)
+
+
+def test_every_sample_can_be_printed_on_a_windows_console() -> None:
+    """Windows writes redirected output in its ANSI code page (cp1252 on most machines): other characters crash."""
+    unprintable = []
+    for path in sorted((ROOT / "snippets").glob("*/*.out")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            try:
+                line.encode("cp1252")
+            except UnicodeEncodeError as error:
+                unprintable.append(f"{path.relative_to(ROOT).as_posix()}:{number}: {error.object[error.start]!r}")
+    assert not unprintable, (
+        "these lines raise UnicodeEncodeError when a program prints them on Windows with its output redirected; "
+        "print ASCII instead:\n" + "\n".join(unprintable)
+    )

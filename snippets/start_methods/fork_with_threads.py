@@ -39,7 +39,10 @@ def warnings_from_start(child: BaseProcess, *, show_all: bool) -> list[str]:
 def main() -> None:
     items: Queue[str] = mp.Queue()
     items.put("an item")  # starts the feeder thread
-    print(f"main's threads: {', '.join(t.name for t in threading.enumerate())}")
+    print(
+        f"main's threads: {', '.join(t.name for t in threading.enumerate())}",
+        flush=True,
+    )
 
     warns_from_312 = sys.version_info >= (3, 12)
     # A Process() without a target does nothing: starting it is what counts here.
@@ -47,13 +50,16 @@ def main() -> None:
     as_expected = len(fork_warnings) == warns_from_312 and all(
         FORK_WARNING.fullmatch(message) for message in fork_warnings
     )
-    print(f"fork: warned that main is multi-threaded, exactly from 3.12: {as_expected}")
+    print(
+        f"fork: warned that main is multi-threaded, exactly from 3.12: {as_expected}",
+        flush=True,
+    )
     spawn = warnings_from_start(mp.get_context("spawn").Process(), show_all=True)
-    print(f"spawn: warnings: {len(spawn)}")
+    print(f"spawn: warnings: {len(spawn)}", flush=True)
     forkserver = warnings_from_start(
         mp.get_context("forkserver").Process(), show_all=True
     )
-    print(f"forkserver: warnings: {len(forkserver)}")
+    print(f"forkserver: warnings: {len(forkserver)}", flush=True)
     hidden = warnings_from_start(mp.get_context("fork").Process(), show_all=False)
     print(f"fork, default warning filters: warnings shown: {len(hidden)}", flush=True)
     items.get()

@@ -30,7 +30,10 @@ def main() -> None:
         except (AttributeError, pickle.PicklingError) as error:
             # The type and the wording vary by version; each names the function.
             named = "main.<locals>.work" in str(error)
-            print(f"{method}: start() could not pickle it, error names it: {named}")
+            print(
+                f"{method}: start() could not pickle it, error names it: {named}",
+                flush=True,
+            )
             continue
         print(f"{method}: {results.get()}", flush=True)
         child.join()

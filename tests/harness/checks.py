@@ -13,6 +13,8 @@ from .programs import Program
 from .running import LAUNCHER, OUTPUT_LIMIT, Run
 from .sample import RunKind, Sample, SampleError, parse_sample, shown
 
+HELPER = re.compile(r"multiprocessing\.(resource_tracker|forkserver) import main")  # helper processes' commands
+
 
 def _excerpt(text: str, limit: int = 3000) -> str:
     text = text.rstrip("\n")
@@ -103,9 +105,14 @@ def judge(run: Run, sample: Sample) -> str | None:
             + (_excerpt(run.stderr) or "(empty)")
         )
     if run.leftovers:
+        helpers = [left for left in run.leftovers if HELPER.search(left)]
+        own = [left for left in run.leftovers if left not in helpers]
         failures.append(
             f"{program}:1: left processes running after it exited {how}. Join or stop every process it starts "
-            "before main() returns. They were killed:\n  " + "\n  ".join(run.leftovers)
+            "before main() returns. They were killed:\n  "
+            + "\n  ".join(
+                own + [f"{left}  (multiprocessing's helper: it stays while the above live)" for left in helpers]
+            )
         )
     if run.survivors:
         failures.append(

@@ -230,6 +230,13 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
             )
         if program.sample_path.exists() and OUTPUT_MARKER not in program.sample_path.read_text(encoding="utf-8"):
             problems.append(f"{sample}:1: no line {OUTPUT_MARKER!r}. Re-record it with `python3 dev.py update`.")
+    for folder in sorted({program.path.parent for program in programs}):
+        if not (folder / "__init__.py").is_file():
+            problems.append(
+                f"{_shown(folder, root)}/__init__.py:1: missing. A guide's folder is a package, so that "
+                f"`python -m {_shown(folder, root).replace('/', '.')}.<program>` imports it as every check does: "
+                "create the file, empty."
+            )
     program_paths = {program.path for program in programs}
     for sample_path in sorted((root / "snippets").glob("*/*.out")):
         if sample_path.with_name(sample_path.stem.split(".")[0] + ".py") not in program_paths:

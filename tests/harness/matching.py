@@ -384,7 +384,7 @@ def report(sample: Sample, output: list[str], problems: list[Problem]) -> str:
     if problems:
         pointed = re.search(r"(?:sample file line|rule at line) (\d+)", problems[0].message)
         line = int(pointed.group(1)) if pointed else line
-    name = sample.path.parent.name + "/" + sample.path.stem
+    name = sample.path.parent.name + "/" + sample.path.stem.split(".")[0]  # a variant's program too
     parts = [
         f"{shown(sample.path)}:{line}: the run does not match the sample under its rules. "
         f"If the output changed on purpose, re-record it with `python3 dev.py update -k {name}`; "

@@ -23,6 +23,7 @@ import argparse
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from .matching import classify, match_output
 from .programs import Program, discover
@@ -85,8 +86,10 @@ class Report:
     unexplained: list[str]
 
 
-def check(program: Program) -> Report:
-    sample = parse_sample(program.sample_path)
+def check(program: Program, path: Path | None = None) -> Report:
+    """The mutations of the program's sample (or of its variant at ``path``) and what its rules make of them."""
+    path = path or program.sample_path
+    sample = parse_sample(path)
     explained: Counter[str] = Counter()
     unexplained: list[str] = []
     rejected = 0
@@ -97,7 +100,7 @@ def check(program: Program) -> Report:
             continue
         reason = freedom(sample, mutation)
         if reason is None:
-            unexplained.append(f"{program.sample_path.name}: {mutation.describe(sample)} is accepted")
+            unexplained.append(f"{path.name}: {mutation.describe(sample)} is accepted")
         else:
             explained[reason] += 1
     return Report(program, len(every), rejected, explained, unexplained)

@@ -79,6 +79,14 @@ def run_against_sample(
     def printed_everything(stdout: str) -> bool:
         return not match_output(sample, stdout.split("\n")[:-1])
 
+    if not sample.output:  # recording a new sample: it has printed everything once it has gone quiet
+        seen: list[str] = []
+
+        def printed_everything(stdout: str) -> bool:
+            unchanged = seen == [stdout]
+            seen[:] = [stdout]
+            return unchanged
+
     return run_program(
         program.module,
         method,

@@ -44,7 +44,16 @@ LAUNCHER = (
 # Environment variables that change how a program prints or behaves and that
 # the machine running the checks may have set.  PYTHONUNBUFFERED makes print()
 # issue two writes per line, which tears lines from several processes apart.
-REMOVED_VARIABLES = ("PYTHONUNBUFFERED", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONWARNINGS", "PYTHONDEVMODE")
+# PYTHONIOENCODING is removed too: a reader's program writes in the system's encoding (cp1252 on a
+# Windows console or redirected output), and so must the checked run, to fail where theirs would.
+REMOVED_VARIABLES = (
+    "PYTHONUNBUFFERED",
+    "PYTHONSTARTUP",
+    "PYTHONINSPECT",
+    "PYTHONWARNINGS",
+    "PYTHONDEVMODE",
+    "PYTHONIOENCODING",
+)
 # A shell without job control starts background commands with SIGINT ignored, and
 # an ignored signal stays ignored in every program started from here: a Ctrl-C
 # lesson would then be interrupted by nothing. Restore Python's handler (a caught
@@ -89,7 +98,6 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[
     """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
     env["PYTHONHASHSEED"] = "0"
-    env["PYTHONIOENCODING"] = "utf-8"
     env["PYTHONPATH"] = os.pathsep.join([str(root), str(STARTUP)])
     if scratch is not None:
         for name in ("TMPDIR", "TEMP", "TMP"):

@@ -28,13 +28,13 @@ def _record(
 ) -> str:
     """Record ``sample`` from ``run_once`` if it is empty or fails, then judge it on the ``again`` runs."""
     run = run_once(sample)
-    if sample.output and judge(run, sample) is None:
-        return f"{shown(sample.path)}: sample still matches; left as it is"
-    recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2)
-    problem = judge(run, recorded)  # everything but the output: exit status, stderr, leftovers, timeout
-    if problem:
-        raise AssertionError(f"not recorded: the run itself is not acceptable.\n{problem}")
-    sample.path.write_text(render_sample(sample.header, run.output), encoding="utf-8")
+    kept = bool(sample.output) and judge(run, sample) is None
+    if not kept:
+        recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2)
+        problem = judge(run, recorded)  # everything but the output: exit status, stderr, leftovers, timeout
+        if problem:
+            raise AssertionError(f"not recorded: the run itself is not acceptable.\n{problem}")
+        sample.path.write_text(render_sample(sample.header, run.output), encoding="utf-8")
     fresh = parse_sample(sample.path)
     check_sample(fresh)
     failures = []
@@ -43,13 +43,14 @@ def _record(
             verdict = judge(run_again(fresh), fresh)
             if verdict:
                 failures.append(f"re-run {attempt + 1} {name}:\n{verdict}")
+    done = "kept: it still matches" if kept else "recorded"
     if failures:
         raise AssertionError(
-            f"recorded {shown(sample.path)}, but its rules do not hold for other runs. Add a rule for "
+            f"{done} {shown(sample.path)}, but its rules do not hold for other runs. Add a rule for "
             "what legitimately varies (CONTRIBUTING.md), or make the program deterministic:\n\n"
             + "\n\n".join(failures[:3])
         )
-    return f"{shown(sample.path)}: recorded, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
+    return f"{shown(sample.path)}: {done}, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
 
 
 def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> str:
