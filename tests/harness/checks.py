@@ -106,7 +106,12 @@ def judge(run: Run, sample: Sample) -> str | None:
         )
     if run.leftovers:
         helpers = [left for left in run.leftovers if HELPER.search(left)]
-        own = [left for left in run.leftovers if left not in helpers]
+        launcher = " ".join(LAUNCHER.split())
+        own = [
+            left.replace(launcher, f"(the program's own code, forked: python -m {run.module})")
+            for left in run.leftovers
+            if left not in helpers
+        ]
         failures.append(
             f"{program}:1: left processes running after it exited {how}. Join or stop every process it starts "
             "before main() returns. They were killed:\n  "

@@ -8,6 +8,7 @@ is executed exactly as ``python -m snippets.<guide>.<program>`` would.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import os
@@ -197,6 +198,67 @@ def become_subreaper() -> bool:
         return False
 
 
+# Containment. A session holds every process a run starts, unless one calls setsid() (a
+# daemon does) and leaves it. On Linux, where the checks may create control groups (as root
+# on this project's machines), each run also gets a cgroup of its own: a process cannot
+# leave it, whatever it does to its session, group or descriptors, so every process of the
+# run is found and stopped. Elsewhere the session is all there is (see CONTAINED).
+CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids")
+_CGROUPS: dict[int, Path] = {}  # a run's pid (= its session) -> its cgroup folder
+_CGROUP_PARENT: list[Path | None] = []  # filled on first use: where this check's cgroups go, or None
+_CGROUP_LOCK = threading.Lock()
+# Moves itself into the cgroup whose cgroup.procs is $0, then becomes the program: no process
+# of the run exists before it is inside.
+JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"'
+
+
+def cgroup_parent() -> Path | None:
+    """A cgroup folder for this check's runs, or None where none can be made."""
+    with _CGROUP_LOCK:
+        if not _CGROUP_PARENT:
+            _CGROUP_PARENT.append(_make_cgroup_parent())
+        return _CGROUP_PARENT[0]
+
+
+def _make_cgroup_parent() -> Path | None:
+    if not PLATFORM.startswith("linux") or not POSIX:
+        return None
+    for mount in CGROUP_MOUNTS:
+        if not (Path(mount) / "cgroup.procs").is_file():
+            continue
+        parent = Path(mount) / f"snippets-checks-{os.getpid()}"
+        try:
+            parent.mkdir()
+            probe = parent / "probe"
+            probe.mkdir()
+            probe.rmdir()
+        except OSError:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+            continue
+        atexit.register(_remove_cgroup, parent)
+        return parent
+    return None
+
+
+def _remove_cgroup(folder: Path) -> None:
+    for child in sorted(folder.glob("*/"), reverse=True):
+        if (child / "cgroup.procs").is_file():
+            _remove_cgroup(child)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def cgroup_members(session: int) -> set[int]:
+    folder = _CGROUPS.get(session)
+    if folder is None:
+        return set()
+    try:
+        return {int(pid) for pid in (folder / "cgroup.procs").read_text().split()}
+    except (OSError, ValueError):
+        return set()
+
+
 def _session_of(pid: int) -> int | None:
     try:
         return os.getsid(pid)
@@ -215,8 +277,9 @@ def session_processes(session: int) -> list[str]:
     and their CPU time is added to the session's account.
     """
     found = []
+    contained = cgroup_members(session)
     for pid in psutil.pids():
-        if _session_of(pid) != session:
+        if pid not in contained and _session_of(pid) != session:
             continue
         try:
             process = psutil.Process(pid)
@@ -226,7 +289,7 @@ def session_processes(session: int) -> list[str]:
                     if status == psutil.STATUS_ZOMBIE and parent == os.getpid() and pid != session:
                         _reap(pid, session)  # the leader is waited for by its runner
                     continue
-                command = " ".join(process.cmdline()) or process.name()
+                command = " ".join(" ".join(process.cmdline()).split()) or process.name()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue  # it exited while we looked
         found.append(f"{pid} {command}")
@@ -383,8 +446,14 @@ def run_program(
     scratch = _make_scratch()
     if alone is not None:
         (scratch / "cwd" / alone.name).write_bytes(alone.read_bytes())
+    command = [python, "-c", LAUNCHER, method, module] if alone is None else [python, alone.name]
+    cgroup = None
+    parent = cgroup_parent() if posix else None
+    if parent is not None:
+        cgroup = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
+        command = ["/bin/sh", "-c", JOIN_CGROUP, str(cgroup / "cgroup.procs"), *command]
     process = subprocess.Popen(
-        [python, "-c", LAUNCHER, method, module] if alone is None else [python, alone.name],
+        command,
         cwd=scratch / "cwd",
         env={**program_environment(root, scratch), **(extra_env or {})},
         stdin=subprocess.DEVNULL,
@@ -393,6 +462,8 @@ def run_program(
         start_new_session=posix,
         creationflags=0 if posix else getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
     )
+    if cgroup is not None:
+        _CGROUPS[process.pid] = cgroup
     out: list[bytes] = []
     err: list[bytes] = []
     overflow = threading.Event()
@@ -469,6 +540,9 @@ def run_program(
         [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
     )  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
+    if cgroup is not None:
+        _CGROUPS.pop(process.pid, None)
+        _remove_cgroup(cgroup)  # empty now, unless a process survived SIGKILL (reported as a survivor)
     readers_deadline = time.monotonic() + LEFTOVER_GRACE  # one grace period for both pipes
     for reader in readers:
         reader.join(timeout=max(0.0, readers_deadline - time.monotonic()))
