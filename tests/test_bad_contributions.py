@@ -417,3 +417,54 @@ def test_update_records_a_program_meant_to_hang_once_it_goes_quiet(tmp_path: Pat
     update_sample(program, sys.executable, rechecks=1)
     assert time.monotonic() - started < 15, "recording waited for the time limit, not for silence"
     assert parse_sample(program.sample_path).output == ["waiting"]
+
+
+def test_a_rule_file_with_several_mistakes_reports_them_all(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        'print("a", flush=True)\n',
+        ["frobnicate x", "ignore (", "redact n \\d"],
+        ["a"],
+    )
+    message = load_sample(program)
+    assert isinstance(message, str)
+    assert message.startswith("snippets/broken/program.out:1: unknown rule 'frobnicate'")
+    assert "snippets/broken/program.out:2: bad regular expression '('" in message
+    assert "snippets/broken/program.out:3: write `redact {name} REGEX`" in message
+
+
+def test_a_shared_memory_leak_fails_even_when_a_rule_allows_the_warning(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        from multiprocessing import shared_memory
+        if __name__ == "__main__":
+            block = shared_memory.SharedMemory(create=True, size=1024)
+            print("made a block", flush=True)  # and neither close() nor unlink()
+        """,
+        [r"stderr leaked shared_memory"],
+        ["made a block"],
+    )
+    message = verdict_of(program)
+    assert message is not None
+    assert message.startswith("snippets/broken/program.py:1: leaked shared memory (under fork)"), message
+
+
+def test_a_family_may_allow_a_range_of_members_for_cpu_count_workers(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import multiprocessing as mp, os
+        def work(n):
+            print(f"Worker {n}: done", flush=True)
+        if __name__ == "__main__":
+            workers = [mp.Process(target=work, args=(n,)) for n in range(os.cpu_count() or 1)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        """,
+        [r"channel worker[$1] ^Worker (\\d+):", "members worker 1.."],
+        ["Worker 0: done", "Worker 1: done", "Worker 2: done", "Worker 3: done", "Worker 4: done"],
+    )
+    assert verdict_of(program) is None  # five members in the sample, as many as this machine's cores in the run

@@ -56,7 +56,15 @@ CASES = [
         ["Worker 1: start", "Worker 2: start", "Worker 1: done", "Worker 2: done"],
         ["Worker 2: start", "Worker 2: done", "Worker 1: start", "Worker 1: done"],
         ["Worker 1: start", "Worker 2: start", "Worker 1: done", "Worker 2: done", "Worker 3: start", "Worker 3: done"],
-        "channel family worker (rule at line 1): the sample has 2 members",
+        "channel family worker (rule at line 1): 2 members allowed (the sample has 2",
+    ),
+    (
+        "members: a family may have a range of members, for cpu_count() workers",
+        [r"channel worker[$1] ^Worker (\d+):", "members worker 1.."],
+        ["Worker 1: start", "Worker 2: start", "Worker 1: done", "Worker 2: done"],
+        ["Worker 1: start", "Worker 1: done", "Worker 3: start", "Worker 3: done", "Worker 2: start", "Worker 2: done"],
+        ["Main: no worker started"],
+        "channel family worker (rule at line 2): 1.. members allowed (the sample has 2",
     ),
     (
         "channel family: a member out of order",

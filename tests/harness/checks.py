@@ -13,6 +13,7 @@ from .programs import Program
 from .running import LAUNCHER, OUTPUT_LIMIT, Run
 from .sample import RunKind, Sample, SampleError, parse_sample, shown
 
+SHARED_MEMORY_LEAK = re.compile(r"resource_tracker: There appear to be \d+ leaked shared_memory objects[^\n]*")
 HELPER = re.compile(r"multiprocessing\.(resource_tracker|forkserver) import main")  # helper processes' commands
 
 
@@ -139,6 +140,13 @@ def judge(run: Run, sample: Sample) -> str | None:
             "dropped unread. A program on a page prints what a reader can read: print less."
         )
     stderr = run.stderr.strip("\n")
+    leaked = SHARED_MEMORY_LEAK.search(run.stderr)
+    if leaked:  # no lesson here leaks shared memory, so no `stderr` rule can excuse it
+        failures.append(
+            f"{program}:1: leaked shared memory {how}: the resource tracker removed it at the end and said so "
+            f"({leaked.group(0).strip()!r}). Call close() on every SharedMemory in each process that opened "
+            "it, and unlink() once, in the process that owns it."
+        )
     if rules.stderr:
         for rule in rules.stderr:
             if not rule.pattern.search(run.stderr):

@@ -246,13 +246,16 @@ def _family_problems(
         prefix = channel.name + "["
         sample_members = [name for name in sample_streams if name.startswith(prefix)]
         run_members = [name for name in run_streams if name.startswith(prefix)]
-        if len(sample_members) != len(run_members):
+        low, high, line = rules.members.get(channel.name, (len(sample_members), len(sample_members), channel.line))
+        if len(run_members) < low or (high is not None and len(run_members) > high):
+            allowed = f"{low}" if low == high else f"{low}..{'' if high is None else high}"
             problems.append(
                 Problem(
                     "family",
                     channel.name,
-                    f"channel family {channel.name} (rule at line {channel.line}): the sample has "
-                    f"{len(sample_members)} members {sample_members}, the run has {len(run_members)} {run_members}",
+                    f"channel family {channel.name} (rule at line {line}): {allowed} members allowed "
+                    f"(the sample has {len(sample_members)} {sample_members}), the run has {len(run_members)} "
+                    f"{run_members}",
                 )
             )
         if sample_members:

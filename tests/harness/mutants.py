@@ -64,7 +64,11 @@ def freedom(sample: Sample, mutation: Mutation) -> str | None:
     line = by_raw_index.get(mutation.index)
     if mutation.kind in ("delete", "duplicate"):
         ranged = {count.template for count in rules.counts if count.high != count.low}
-        return "count" if line is not None and line.text in ranged else None
+        if line is not None and line.text in ranged:
+            return "count"
+        family = line.stream.split("[")[0] if line is not None and "[" in line.stream else None
+        alone = line is not None and sum(other.stream == line.stream for other in lines) == 1
+        return "members" if family in rules.members and alone and mutation.kind == "delete" else None
     other = by_raw_index.get(mutation.index + 1)
     if line is None or other is None:
         return "ignore" if other is None else None

@@ -53,6 +53,7 @@ class SampleError(Exception):
         super().__init__(f"{shown(path)}:{line}: {message}")
         self.path = path
         self.line = line
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class Rules:
     stderr: list[PatternRule] = field(default_factory=list)
     skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
     when: WhenRule | None = None  # only in a sample variant: the runs it describes
+    members: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)  # family -> (low, high, line)
 
 
 @dataclass
@@ -263,6 +265,21 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         if not platform or not reason.strip():
             raise SampleError(path, line, "write `skip-on PLATFORM REASON` (PLATFORM as in sys.platform)")
         rules.skip_on[platform] = reason.strip()
+    elif keyword == "members":
+        words = rest.split()
+        spec = COUNT_SPEC.match(words[1]) if len(words) == 2 else None
+        if spec is None:
+            raise SampleError(path, line, "write `members FAMILY N..M` (or N.., or N): how many members may appear")
+        family = next((c for c in rules.channels if c.name == words[0] and c.family), None)
+        if family is None:
+            raise SampleError(
+                path, line, f"no family channel {words[0]} declared above: `channel {words[0]}[$1] REGEX`"
+            )
+        low = int(spec.group(1))
+        high = low if spec.group(2) is None else (int(spec.group(3)) if spec.group(3) else None)
+        if high is not None and high < low:
+            raise SampleError(path, line, f"members range {words[1]} is empty")
+        rules.members[words[0]] = (low, high, line)
     elif keyword == "when":
         rules.when = _parse_when(path, line, rest, rules.when)
     else:
@@ -301,12 +318,19 @@ def parse_sample(path: Path) -> Sample:
     except ValueError:
         raise SampleError(path, 1, f"no line {OUTPUT_MARKER!r}: rules go above it, the recorded run below it") from None
     rules = Rules()
+    errors: list[SampleError] = []  # every bad rule, not only the first, so that one fix round is enough
     for index, text in enumerate(lines[:marker]):
-        if not text.startswith(RULE_PREFIX):
-            raise SampleError(path, index + 1, f"header lines start with {RULE_PREFIX!r}")
-        body = text[len(RULE_PREFIX) :].strip()
-        if body and not body.startswith("#"):  # `#| # ...` is a comment
-            parse_rule(rules, path, index + 1, body)
+        try:
+            if not text.startswith(RULE_PREFIX):
+                raise SampleError(path, index + 1, f"header lines start with {RULE_PREFIX!r}")
+            body = text[len(RULE_PREFIX) :].strip()
+            if body and not body.startswith("#"):  # `#| # ...` is a comment
+                parse_rule(rules, path, index + 1, body)
+        except SampleError as error:
+            errors.append(error)
+    if errors:
+        first, *others = errors
+        raise SampleError(path, first.line, "\n".join([first.message, *(str(error) for error in others)]))
     if rules.expect_hang and rules.exit_code != 0:
         raise SampleError(path, 1, "a program cannot both hang and exit with a status")
     if is_variant(path) and rules.when is None:
