@@ -464,7 +464,7 @@ def test_a_family_may_allow_a_range_of_members_for_cpu_count_workers(tmp_path: P
             for w in workers:
                 w.join()
         """,
-        [r"channel worker[$1] ^Worker (\\d+):", "members worker 1.."],
+        [r"channel worker[$1] ^Worker (\d+):", "members worker 1.."],
         ["Worker 0: done", "Worker 1: done", "Worker 2: done", "Worker 3: done", "Worker 4: done"],
     )
     assert verdict_of(program) is None  # five members in the sample, as many as this machine's cores in the run
