@@ -202,7 +202,7 @@ def become_subreaper() -> bool:
 # daemon does) and leaves it. On Linux, where the checks may create control groups (as root
 # on this project's machines), each run also gets a cgroup of its own: a process cannot
 # leave it, whatever it does to its session, group or descriptors, so every process of the
-# run is found and stopped. Elsewhere the session is all there is (see CONTAINED).
+# run is found and stopped. Elsewhere (cgroup_parent() is None) the session is all there is.
 CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids")
 _CGROUPS: dict[int, Path] = {}  # a run's pid (= its session) -> its cgroup folder
 _CGROUP_PARENT: list[Path | None] = []  # filled on first use: where this check's cgroups go, or None
