@@ -468,3 +468,24 @@ def test_a_family_may_allow_a_range_of_members_for_cpu_count_workers(tmp_path: P
         ["Worker 0: done", "Worker 1: done", "Worker 2: done", "Worker 3: done", "Worker 4: done"],
     )
     assert verdict_of(program) is None  # five members in the sample, as many as this machine's cores in the run
+
+
+def test_an_unjoined_child_is_blamed_on_the_line_it_waits_on(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        """
+        import multiprocessing as mp, time
+        def worker():
+            time.sleep(60)
+        if __name__ == "__main__":
+            mp.Process(target=worker, daemon=False).start()
+            print("main done", flush=True)
+            import os; os._exit(0)  # main leaves without joining its child
+        """,
+        [],
+        ["main done"],
+    )
+    message = verdict_of(program)
+    assert message is not None
+    assert message.startswith("snippets/broken/program.py:3: left processes running after it exited"), message
+    assert "Where each was:" in message

@@ -188,3 +188,14 @@ def test_a_variant_sample_must_be_shown_and_titled_as_the_file_run(tmp_path: Pat
         '"snippets/greet/hello.as-file.out:output" in a ```text title="python hello.py" block, next to the main '
         "sample (a tab)."
     ]
+
+
+def test_code_typed_into_a_page_by_indentation_is_reported(tmp_path: Path) -> None:
+    page = GOOD_PAGE + "\nSome text.\n\n    import os\n    print(os.getcwd())\n\n!!! note\n    Indented, but prose.\n"
+    problems = problems_of(make_project(tmp_path, page))
+    line = page.splitlines().index("    import os") + 1
+    assert problems == [
+        f"docs/hello.md:{line}: a code block typed into the page by indentation ('import os'). Put the code in a "
+        'program under snippets/ and include it with --8<-- "snippets/<guide>/<file>", or, if it is not code, '
+        "indent it less."
+    ]

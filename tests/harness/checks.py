@@ -113,12 +113,15 @@ def judge(run: Run, sample: Sample) -> str | None:
             for left in run.leftovers
             if left not in helpers
         ]
+        waiting = {pid: text for pid, text in run.stacks.items() if pid != run.pid and not HELPER.search(text)}
+        line = program_line("\n".join(waiting.values()), program_path)
         failures.append(
-            f"{program}:1: left processes running after it exited {how}. Join or stop every process it starts "
+            f"{program}:{line}: left processes running after it exited {how}. Join or stop every process it starts "
             "before main() returns. They were killed:\n  "
             + "\n  ".join(
                 own + [f"{left}  (multiprocessing's helper: it stays while the above live)" for left in helpers]
             )
+            + ("\nWhere each was:\n" + _stacks(run) if waiting else "")
         )
     if run.survivors:
         failures.append(

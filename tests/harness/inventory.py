@@ -125,6 +125,46 @@ def scan_page(page: Path, root: Path = ROOT) -> tuple[list[Include], list[str]]:
     return includes, problems
 
 
+# The block-level extensions of mkdocs.yml: they decide what an indented line belongs to.
+BLOCK_EXTENSIONS = ["admonition", "attr_list", "def_list", "md_in_html", "tables", "pymdownx.details"]
+BLOCK_EXTENSIONS += ["pymdownx.superfences", "pymdownx.tabbed"]
+
+
+def indented_code(page: Path, root: Path = ROOT) -> list[str]:
+    """Code blocks typed into a page by indentation (four spaces), which no include check would see.
+
+    Python-Markdown itself parses the page, so that text indented inside an admonition,
+    a list item, a content tab or a definition is told apart from a code block.
+    """
+    import markdown  # the toolchain's, as mkdocs uses it
+    from markdown.blockprocessors import CodeBlockProcessor
+
+    text = page.read_text(encoding="utf-8")
+    found: list[str] = []
+
+    class Recording(CodeBlockProcessor):
+        def run(self, parent: object, blocks: list[str]) -> None:  # type: ignore[override]
+            found.append(blocks[0])
+            super().run(parent, blocks)  # type: ignore[arg-type]
+
+    converter = markdown.Markdown(
+        extensions=BLOCK_EXTENSIONS, extension_configs={"pymdownx.tabbed": {"alternate_style": True}}
+    )
+    converter.parser.blockprocessors.register(Recording(converter.parser), "code", 80)
+    converter.convert(text)
+    problems = []
+    lines = text.splitlines()
+    for block in found:
+        first = block.strip("\n").splitlines()[0].strip()
+        number = next((n for n, line in enumerate(lines, start=1) if line.strip() == first), 1)
+        problems.append(
+            f"{_shown(page, root)}:{number}: a code block typed into the page by indentation ({first[:40]!r}). "
+            'Put the code in a program under snippets/ and include it with --8<-- "snippets/<guide>/<file>", '
+            "or, if it is not code, indent it less."
+        )
+    return problems
+
+
 def _sections(path: Path) -> set[str]:
     """Sections a pymdownx.snippets include can name: ``--8<-- [start:name]`` markers."""
     return set(re.findall(r"--8<-- \[start:([\w-]+)\]", path.read_text(encoding="utf-8")))
@@ -196,7 +236,7 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
     for page in sorted(docs.rglob("*.md")):
         found, page_problems = scan_page(page, root)
         includes += found
-        problems += page_problems
+        problems += page_problems + indented_code(page, root)
     for include in includes:
         problems += check_include(include, root)
     includes = [include for include in includes if not include.target.startswith("module:")]  # checked above

@@ -516,6 +516,7 @@ def run_program(
         remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
         if remaining and not timed_out:
             leftovers = remaining
+            stacks = _request_stacks(process.pid)  # where each leftover waits: the line to blame
             kill_group(process.pid)
             remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
         survivors = remaining
