@@ -79,7 +79,8 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("hello.out:output", "hello.out:outptu"),
-            "docs/hello.md:8: snippets/greet/hello.out has no section 'outptu'",
+            "docs/hello.md:8: snippets/greet/hello.out has no section 'outptu': include a sample as "
+            "snippets/greet/hello.out:output.",
             id="missing-section",
         ),
         pytest.param(
@@ -199,3 +200,13 @@ def test_code_typed_into_a_page_by_indentation_is_reported(tmp_path: Path) -> No
         'program under snippets/ and include it with --8<-- "snippets/<guide>/<file>", or, if it is not code, '
         "indent it less."
     ]
+
+
+def test_a_sample_without_its_output_marker_gets_the_right_advice(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    sample = root / "snippets" / "greet" / "hello.out"
+    sample.write_text(sample.read_text().replace("#| --8<-- [start:output]\n", ""))
+    assert (
+        "docs/hello.md:8: snippets/greet/hello.out has no line '#| --8<-- [start:output]' between its rules and "
+        "its output. Add it, or re-record the sample with `python3 dev.py update -k greet/hello`."
+    ) in problems_of(root)

@@ -187,6 +187,16 @@ def check_include(include: Include, root: Path) -> list[str]:
     if not path.is_file():
         return [f"{include.where}: {include.path} does not exist. Fix the path (relative to the project root)."]
     section = include.section
+    if section is not None and section != "output" and path.suffix == ".out":
+        return [
+            f"{include.where}: {include.path} has no section {section!r}: include a sample as {include.path}:output."
+        ]
+    if section is not None and section not in _sections(path) and path.suffix == ".out":
+        return [
+            f"{include.where}: {include.path} has no line {OUTPUT_MARKER!r} between its rules and its output. "
+            f"Add it, or re-record the sample with `python3 dev.py update -k {Path(include.path).parent.name}/"
+            f"{Path(include.path).stem.split('.')[0]}`."
+        ]
     if section is not None and section not in _sections(path):
         return [
             f"{include.where}: {include.path} has no section {section!r}. "
