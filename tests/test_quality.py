@@ -26,7 +26,14 @@ BIN = Path(sys.executable).parent  # the toolchain's venv
 SERVER_SIDE = "the server side: a separate program the client ends with terminate(), so it saves no coverage data"
 LEADER = "the harness starts every run as the leader of its own session and process group"
 KILLED = "runs only in a process that SIGKILL ends, so it saves no coverage data"
-TERMINATED = "runs only in pool workers, which leaving the with block ends with terminate(): no coverage data"
+# Lines that run in a process whose coverage data may or may not be saved, by timing: checked neither way.
+SOMETIMES_MEASURED = {
+    "snippets/killed_workers/pool_waits_forever.py": {
+        "if task == 3:": "runs only in pool workers; terminate() at the end of the with block kills those still "
+        "running (no coverage data), while one that already took the pool's stop signal exits and saves it",
+        "return task * task": "as above",
+    },
+}
 TOOLCHAIN = sys.version_info[:2]  # the Python that measures coverage: the one running the checks
 NEVER_RUN = {
     "snippets/killed_workers/broken_pool.py": {
@@ -36,9 +43,7 @@ NEVER_RUN = {
         "os.kill(os.getpid(), signal.SIGKILL)  # killed holding its first task": KILLED,
     },
     "snippets/killed_workers/pool_waits_forever.py": {
-        "if task == 3:": TERMINATED,
         "os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes": KILLED,
-        "return task * task": TERMINATED,
     },
     "snippets/killed_workers/killed_in_get.py": {
         "waiting.set()": KILLED,
@@ -153,6 +158,9 @@ def test_every_line_of_every_program_runs(tmp_path: Path, request: pytest.Fixtur
     for path, counted in files.items():
         source = (ROOT / path).read_text().splitlines()
         never_run[Path(path).as_posix()] = {source[line - 1].strip() for line in counted["missing_lines"]}
+    for path, texts in SOMETIMES_MEASURED.items():
+        if path in never_run:
+            never_run[path] -= texts.keys()
     unexplained = {
         f"{path}: {text}" for path, texts in never_run.items() for text in texts - NEVER_RUN.get(path, {}).keys()
     }
