@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.matching import check_sample, match_output, report
-from harness.sample import Sample, SampleError, parse_sample, render_sample
+from harness.sample import RunKind, Sample, SampleError, parse_sample, render_sample
 
 
 def make_sample(tmp_path: Path, header: list[str], output: list[str]) -> Sample:
@@ -207,3 +207,32 @@ def test_sample_without_marker_is_rejected(tmp_path: Path) -> None:
     path.write_text("just output\n", encoding="utf-8")
     with pytest.raises(SampleError, match=r"program\.out:1: no line '#\| --8<-- \[start:output\]'"):
         parse_sample(path)
+
+
+def test_a_variant_says_which_runs_it_describes(tmp_path: Path) -> None:
+    variant = tmp_path / "program.main-preloaded.out"
+    variant.write_text("#| when python>=3.13.8 as-file\n#| --8<-- [start:output]\nx\n", encoding="utf-8")
+    when = parse_sample(variant).rules.when
+    assert when is not None
+    assert when.holds(RunKind((3, 14, 0), as_file=True)) and when.holds(RunKind((3, 13, 8), as_file=True))
+    assert not when.holds(RunKind((3, 13, 7), as_file=True))
+    assert not when.holds(RunKind((3, 14, 0), as_file=False))
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "message"),
+    [
+        ("program.v.out", [], "program.v.out:1: a sample variant (<program>.<name>.out) needs a `when` rule"),
+        ("program.out", ["when as-file"], "program.out:1: `when` belongs in a sample variant"),
+        ("program.v.out", ["when python=3.12"], "program.v.out:1: unknown condition 'python=3.12'"),
+        ("program.v.out", ["when as-file", "when as-module"], "program.v.out:2: a sample has one `when` rule"),
+    ],
+)
+def test_a_misplaced_or_malformed_when_rule_is_reported(
+    tmp_path: Path, name: str, header: list[str], message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text("".join(f"#| {rule}\n" for rule in header) + "#| --8<-- [start:output]\nx\n", encoding="utf-8")
+    with pytest.raises(SampleError) as raised:
+        parse_sample(path)
+    assert message in str(raised.value)
