@@ -9,7 +9,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Generator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,11 +16,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from harness import badges, running
-from harness.coverage_runs import COVERAGE_RUNS, Measured, measure
 from harness.matrix import matrix_table
 from harness.pool import ALONE, ALONE_3_14, DEFAULT_JOBS, RunPool, emulating_python
 from harness.programs import discover, start_methods
-from harness.running import ROOT, Run, shared_memory_entries
+from harness.running import ROOT, shared_memory_entries
 from harness.weights import PAGE_WEIGHTS
 from harness.weights import summary as page_weights
 
@@ -131,24 +129,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     runs.sort(key=lambda run: -walls.get(pool.key_text(*run), 60.0))
     for program, method, python in runs:
         pool.submit(program, method, python)
-    if any(item.originalname == "test_every_line_of_every_program_runs" for item in session.items):
-        start_coverage_runs(session.config, list(pool.futures.values()))
-
-
-def start_coverage_runs(config: pytest.Config, program_runs: list[Future[Run]]) -> None:
-    """Measure coverage in the background once the program runs are done, while the tests that mostly wait run."""
-    if start_methods() != ["fork", "spawn", "forkserver"]:
-        return  # the test skips, saying why
-    folder = Path(tempfile.mkdtemp(prefix="coverage-of-the-programs-"))
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage")
-
-    def after_the_programs() -> Measured:
-        wait(program_runs)
-        return measure(folder)
-
-    config.stash[COVERAGE_RUNS] = executor.submit(after_the_programs)
-    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-    config.add_cleanup(lambda: executor.shutdown(wait=True, cancel_futures=True))
 
 
 @pytest.hookimpl(wrapper=True)

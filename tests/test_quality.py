@@ -7,16 +7,16 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from harness.checks import judge, load_sample
-from harness.coverage_runs import COVERAGE_RUNS, measure
-from harness.pool import run_kind
-from harness.programs import start_methods
+from harness.pool import DEFAULT_JOBS, run_against_sample, run_kind
+from harness.programs import discover, start_methods
 from harness.running import ROOT
-from harness.sample import Sample, parse_sample
+from harness.sample import Sample, parse_sample, skip_reason
 
 BIN = Path(sys.executable).parent  # the toolchain's venv
 
@@ -123,17 +123,25 @@ def test_programs_pass_mypy_strict() -> None:
     assert typed.returncode == 0, typed.stdout + typed.stderr
 
 
-def test_every_line_of_every_program_runs(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
     """Each program under each start method, with coverage started in every one of its processes."""
+    env = {
+        "COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"),
+        "COVERAGE_FILE": str(tmp_path / ".coverage"),
+        "SNIPPETS_DIR": str(ROOT / "snippets"),  # see [tool.coverage.run] source
+    }
     if start_methods() != ["fork", "spawn", "forkserver"]:
         pytest.skip("some lines run only under fork or forkserver, which this platform lacks; CI measures on Linux")
-    started = request.config.stash.get(COVERAGE_RUNS, None)  # begun in the background by conftest.py
-    measured = started.result() if started is not None else measure(tmp_path)
-    folder = measured.data_file.parent
-    verdicts = []
-    for program, method, run in measured.runs:
-        sample = load_sample(program, run_kind(method, sys.executable))
-        verdicts.append(judge(run, sample) if isinstance(sample, Sample) else sample)
+    measured = [program for program in discover() if not skip_reason(parse_sample(program.sample_path).rules)]
+    runs = [(program, method) for program in measured for method in start_methods()]
+    # Coverage slows every process down, start-up most: fewer runs at once, longer limits.
+    with ThreadPoolExecutor(max(2, DEFAULT_JOBS // 3)) as executor:
+        finished = list(executor.map(lambda run: run_against_sample(*run, sys.executable, env, slowdown=3.0), runs))
+    samples = [load_sample(program, run_kind(method, sys.executable)) for program, method in runs]
+    verdicts = [
+        judge(run, sample) if isinstance(sample, Sample) else sample
+        for run, sample in zip(finished, samples, strict=True)
+    ]
     broken = [verdict for verdict in verdicts if verdict]
     assert not broken, "runs under coverage went wrong:\n" + "\n".join(broken)
     # A process killed while it saves its data (by the program or by the harness)
@@ -141,19 +149,19 @@ def test_every_line_of_every_program_runs(tmp_path: Path, request: pytest.Fixtur
     # with journaling off, so such a file can be torn and credit lines to the wrong
     # program. Finished files are renamed to end in ".H<hash>h" (coverage/sqldata.py,
     # version pinned): only they count.
-    for unfinished in folder.glob(".coverage.*"):
+    for unfinished in tmp_path.glob(".coverage.*"):
         if not re.search(r"\.H\w+h$", unfinished.name):
             unfinished.unlink()
-    data = ["--data-file", str(folder / ".coverage"), "--rcfile", str(ROOT / "pyproject.toml")]
+    data = ["--data-file", str(tmp_path / ".coverage"), "--rcfile", str(ROOT / "pyproject.toml")]
     combined = tool("coverage", "combine", *data)
     assert combined.returncode == 0, combined.stdout + combined.stderr
-    exported = tool("coverage", "json", "--fail-under=0", "-o", str(folder / "coverage.json"), *data)
+    exported = tool("coverage", "json", "--fail-under=0", "-o", str(tmp_path / "coverage.json"), *data)
     assert exported.returncode == 0, exported.stdout + exported.stderr
-    files = json.loads((folder / "coverage.json").read_text())["files"]
+    files = json.loads((tmp_path / "coverage.json").read_text())["files"]
     programs = [path for path in files if not path.endswith("__init__.py")]
     # The programs meant to hang (`expect hang`) are omitted: see pyproject.toml.
-    hanging = sum(parse_sample(program.sample_path).rules.expect_hang for program in measured.programs)
-    assert len(programs) == len(measured.programs) - hanging, "coverage did not measure every program"
+    hanging = sum(parse_sample(program.sample_path).rules.expect_hang for program in measured)
+    assert len(programs) == len(measured) - hanging, "coverage did not measure every program"
     never_run: dict[str, set[str]] = {}
     for path, counted in files.items():
         source = (ROOT / path).read_text().splitlines()
