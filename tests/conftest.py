@@ -17,7 +17,7 @@ import pytest
 
 from harness import badges, running
 from harness.matrix import matrix_table
-from harness.pool import ALONE, ALONE_3_14, DEFAULT_JOBS, RunPool, emulating_python
+from harness.pool import ALONE, ALONE_3_14, DEFAULT_JOBS, RunPool, emulating_python, release
 from harness.programs import discover, start_methods
 from harness.running import ROOT, shared_memory_entries
 from harness.weights import PAGE_WEIGHTS
@@ -58,16 +58,10 @@ WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longe
 def interpreter_version(python: str) -> str:
     """``3.12`` for a CPython 3.12 executable; a clear error for anything unusable."""
     try:
-        found = subprocess.run(
-            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError) as error:
+        major, minor, _ = release(python)
+    except (OSError, ValueError, subprocess.SubprocessError) as error:
         raise pytest.UsageError(f"--python {python}: cannot run it ({error})") from None
-    return found.stdout.strip()
+    return f"{major}.{minor}"
 
 
 def first_python_of(config: pytest.Config) -> str:

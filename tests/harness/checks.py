@@ -65,14 +65,15 @@ def load_sample(program: Program, kind: RunKind | None = None) -> Sample | str:
         return str(error)
     if kind is None:
         return samples[0]
-    chosen = [sample for sample in samples[1:] if sample.rules.when and sample.rules.when.holds(kind)]
+    chosen = [(sample, sample.rules.when) for sample in samples[1:] if sample.rules.when]
+    chosen = [(sample, when) for sample, when in chosen if when.holds(kind)]
     if len(chosen) > 1:
-        first, second = (shown(sample.path) for sample in chosen[:2])
+        (first, _), (second, when) = chosen[:2]
         return (
-            f"{second}:{chosen[1].rules.when.line if chosen[1].rules.when else 1}: describes the same runs as "
-            f"{first} ({kind.describe()}). Make their `when` rules exclude each other."
+            f"{shown(second.path)}:{when.line}: describes the same runs as {shown(first.path)} "
+            f"({kind.describe()}). Make their `when` rules exclude each other."
         )
-    return chosen[0] if chosen else samples[0]
+    return chosen[0][0] if chosen else samples[0]
 
 
 def judge(run: Run, sample: Sample) -> str | None:

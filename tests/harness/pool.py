@@ -28,7 +28,11 @@ PRELOADS_MAIN_FROM = (3, 13, 8)  # the first release whose forkserver imports a 
 def release(python: str) -> tuple[int, int, int]:
     """(3, 13, 0) for a CPython 3.13.0 executable."""
     found = subprocess.run(
-        [python, "-c", "import sys; print(*sys.version_info[:3])"], capture_output=True, text=True, timeout=30
+        [python, "-c", "import sys; print(*sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     major, minor, micro = (int(part) for part in found.stdout.split())
     return major, minor, micro
