@@ -17,7 +17,16 @@ import pytest
 
 from harness import badges, running
 from harness.matrix import matrix_table
-from harness.pool import ALONE, ALONE_3_14, DEFAULT_JOBS, RunPool, emulating_python, release
+from harness.pool import (
+    ALONE,
+    ALONE_3_14,
+    DEFAULT_JOBS,
+    Coverage,
+    RunPool,
+    coverage_runs,
+    emulating_python,
+    release,
+)
 from harness.programs import discover, start_methods
 from harness.running import ROOT, shared_memory_entries
 from harness.weights import PAGE_WEIGHTS
@@ -52,6 +61,7 @@ INTERPRETERS = pytest.StashKey[dict[str, str]]()
 OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, version, method) -> outcome
 SHARED_MEMORY_BEFORE = pytest.StashKey[set[str]]()
 LEAKED = pytest.StashKey[set[str]]()
+COVERAGE_TEST = "test_every_line_of_every_program_runs"  # measures the runs of one interpreter (measured_runs)
 WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
 
@@ -91,8 +101,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The program checks first: other tests (a browser, coverage runs) would compete with the runs for CPU."""
-    items.sort(key=lambda item: item.path.name != "test_programs.py")
+    """The tests that wait for program runs last: the others (a browser, the site, the harness's own
+    tests) run meanwhile, on the CPU the runs leave idle while they sleep."""
+    items.sort(key=lambda item: waits_for_runs(item))
+
+
+def waits_for_runs(item: pytest.Item) -> bool:
+    return item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -119,10 +134,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             for item in session.items
             if item.originalname == "test_program_copied_on_its_own_as_python_3_14_runs_it"
         ]
+    if any(getattr(item, "originalname", "") == COVERAGE_TEST for item in session.items):
+        pool.coverage = measured_runs(session.config)
+        runs += [(program, method, pool.coverage.python) for program, method in coverage_runs()]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count as long.
     runs.sort(key=lambda run: -walls.get(pool.key_text(*run), 60.0))
     for program, method, python in runs:
         pool.submit(program, method, python)
+
+
+def measured_runs(config: pytest.Config) -> Coverage:
+    """Coverage of the runs of the interpreter of the toolchain's version: those the matrix makes anyway.
+
+    Where no interpreter given has that version (a CI cell testing another one), the
+    toolchain's own interpreter runs the programs once more, for coverage alone.
+    """
+    toolchain = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    python = config.stash[INTERPRETERS].get(toolchain, sys.executable)
+    pool = config.stash[POOL]
+    pool.versions.setdefault(python, f"{toolchain} (toolchain, for coverage)")
+    folder = Path(tempfile.mkdtemp(prefix="coverage-"))
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    return Coverage(python, folder)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -7,16 +7,15 @@ import json
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from harness.checks import judge, load_sample
-from harness.pool import DEFAULT_JOBS, run_against_sample, run_kind
-from harness.programs import discover, start_methods
+from harness.pool import RunPool, coverage_runs, run_kind
+from harness.programs import start_methods
 from harness.running import ROOT
-from harness.sample import Sample, parse_sample, skip_reason
+from harness.sample import Sample, parse_sample
 
 BIN = Path(sys.executable).parent  # the toolchain's venv
 
@@ -123,25 +122,25 @@ def test_programs_pass_mypy_strict() -> None:
     assert typed.returncode == 0, typed.stdout + typed.stderr
 
 
-def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
-    """Each program under each start method, with coverage started in every one of its processes."""
-    env = {
-        "COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"),
-        "COVERAGE_FILE": str(tmp_path / ".coverage"),
-        "SNIPPETS_DIR": str(ROOT / "snippets"),  # see [tool.coverage.run] source
-    }
+def test_every_line_of_every_program_runs(tmp_path: Path, pool: RunPool, request: pytest.FixtureRequest) -> None:
+    """Each program under each start method, with coverage started in every one of its processes.
+
+    These are the matrix's own runs of the interpreter of the toolchain's version
+    (conftest.measured_runs), judged against their samples like every other run.
+    """
+    if request.config.getoption("--update-samples"):
+        pytest.skip("update mode records samples; coverage is measured in a check")
     if start_methods() != ["fork", "spawn", "forkserver"]:
         pytest.skip("some lines run only under fork or forkserver, which this platform lacks; CI measures on Linux")
-    measured = [program for program in discover() if not skip_reason(parse_sample(program.sample_path).rules)]
-    runs = [(program, method) for program in measured for method in start_methods()]
-    # Coverage slows every process down, start-up most: fewer runs at once, longer limits.
-    with ThreadPoolExecutor(max(2, DEFAULT_JOBS // 3)) as executor:
-        finished = list(executor.map(lambda run: run_against_sample(*run, sys.executable, env, slowdown=3.0), runs))
-    samples = [load_sample(program, run_kind(method, sys.executable)) for program, method in runs]
-    verdicts = [
-        judge(run, sample) if isinstance(sample, Sample) else sample
-        for run, sample in zip(finished, samples, strict=True)
-    ]
+    coverage = pool.coverage
+    assert coverage is not None, "conftest.pytest_collection_finish sets up coverage when this test is selected"
+    runs = coverage_runs()
+    measured = sorted({program for program, _ in runs}, key=lambda program: program.name)
+    verdicts = []
+    for program, method in runs:
+        sample = load_sample(program, run_kind(method, coverage.python))
+        run = pool.result(program, method, coverage.python)
+        verdicts.append(judge(run, sample) if isinstance(sample, Sample) else sample)
     broken = [verdict for verdict in verdicts if verdict]
     assert not broken, "runs under coverage went wrong:\n" + "\n".join(broken)
     # A process killed while it saves its data (by the program or by the harness)
@@ -149,11 +148,9 @@ def test_every_line_of_every_program_runs(tmp_path: Path) -> None:
     # with journaling off, so such a file can be torn and credit lines to the wrong
     # program. Finished files are renamed to end in ".H<hash>h" (coverage/sqldata.py,
     # version pinned): only they count.
-    for unfinished in tmp_path.glob(".coverage.*"):
-        if not re.search(r"\.H\w+h$", unfinished.name):
-            unfinished.unlink()
+    finished = [str(path) for path in coverage.folder.glob("*/.coverage.*") if re.search(r"\.H\w+h$", path.name)]
     data = ["--data-file", str(tmp_path / ".coverage"), "--rcfile", str(ROOT / "pyproject.toml")]
-    combined = tool("coverage", "combine", *data)
+    combined = tool("coverage", "combine", "--keep", *data, *finished)
     assert combined.returncode == 0, combined.stdout + combined.stderr
     exported = tool("coverage", "json", "--fail-under=0", "-o", str(tmp_path / "coverage.json"), *data)
     assert exported.returncode == 0, exported.stdout + exported.stderr

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 from .checks import load_sample
 from .matching import match_output
-from .programs import Program
-from .running import Run, run_program
-from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample
+from .programs import Program, discover, start_methods
+from .running import ROOT, Run, run_program
+from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
 
 ALONE = "alone"  # the "method" of a run of the program file copied on its own: `python file.py`
 # The same, with an older CPython made to start processes as 3.14 does on Linux
@@ -104,6 +107,45 @@ def run_against_sample(
     )
 
 
+COVERAGE_SLOWDOWN = 3.0  # coverage slows every process down, start-up most: longer time limits
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Line coverage measured in every process of the runs of one interpreter under each start method.
+
+    The check measures the runs it makes anyway, rather than running every
+    program again: ``python`` is the interpreter of the toolchain's version
+    (coverage's compiled tracer is built for it), and each measured run
+    leaves its data in a folder of its own under ``folder``.
+    """
+
+    python: str
+    folder: Path
+
+    def measures(self, method: str, python: str) -> bool:
+        return python == self.python and method in start_methods()
+
+    def run_folder(self, program: Program, method: str) -> Path:
+        return self.folder / re.sub(r"[^\w.-]", "_", f"{program.name}-{method}")
+
+    def environment(self, program: Program, method: str) -> dict[str, str]:
+        import coverage  # the toolchain's; the measured interpreter finds it through SNIPPETS_COVERAGE_PATH
+
+        return {
+            "COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"),
+            "COVERAGE_FILE": str(self.run_folder(program, method) / ".coverage"),
+            "SNIPPETS_DIR": str(ROOT / "snippets"),  # see [tool.coverage.run] source in pyproject.toml
+            "SNIPPETS_COVERAGE_PATH": str(Path(coverage.__file__).parents[1]),
+        }
+
+
+def coverage_runs() -> list[tuple[Program, str]]:
+    """The runs coverage measures: every program not skipped on this platform, under each start method."""
+    measured = [program for program in discover() if not skip_reason(parse_sample(program.sample_path).rules)]
+    return [(program, method) for program in measured for method in start_methods()]
+
+
 # Programs mostly sleep: four at once per core keeps two cores busy (measured on 2 cores:
 # wall within 1.1x of max(longest run, CPU / cores)); six made the slowest run 8.4 s
 # instead of 4.8 s for no shorter wall time.
@@ -118,6 +160,7 @@ class RunPool:
         self.programs: dict[tuple[str, str, str], tuple[Program, str, str]] = {}
         self.started: float | None = None
         self.finished: float = 0.0
+        self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -138,9 +181,19 @@ class RunPool:
         if self.started is None:
             self.started = time.monotonic()
 
+        measured = self.coverage is not None and self.coverage.measures(method, python)
+        extra_env = self.coverage.environment(program, method) if self.coverage and measured else None
+
         def work() -> Run:
             sample = load_sample(program, run_kind(method, python))
-            run = run_against_sample(program, method, python, sample=sample if isinstance(sample, Sample) else None)
+            run = run_against_sample(
+                program,
+                method,
+                python,
+                extra_env,
+                slowdown=COVERAGE_SLOWDOWN if measured else 1.0,
+                sample=sample if isinstance(sample, Sample) else None,
+            )
             self.finished = max(self.finished, time.monotonic())
             return run
 

@@ -64,6 +64,8 @@ if os.environ.get("SNIPPETS_EMULATE_3_14") == "1" and sys.version_info < (3, 14)
     emulate_3_14()
 
 if os.environ.get("COVERAGE_PROCESS_START"):  # the coverage check of the programs (tests/test_quality.py)
+    if os.environ.get("SNIPPETS_COVERAGE_PATH"):  # the toolchain's coverage, for an interpreter outside its venv
+        sys.path.append(os.environ["SNIPPETS_COVERAGE_PATH"])  # last: the standard library still comes first
     import coverage
 
     coverage.process_startup()
