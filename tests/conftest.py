@@ -28,7 +28,7 @@ from harness.pool import (
     release,
 )
 from harness.programs import discover, start_methods
-from harness.running import ROOT, shared_memory_entries
+from harness.running import ROOT
 from harness.weights import PAGE_WEIGHTS
 from harness.weights import summary as page_weights
 
@@ -59,8 +59,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 POOL = pytest.StashKey[RunPool]()
 INTERPRETERS = pytest.StashKey[dict[str, str]]()
 OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, version, method) -> outcome
-SHARED_MEMORY_BEFORE = pytest.StashKey[set[str]]()
-LEAKED = pytest.StashKey[set[str]]()
 COVERAGE_TEST = "test_every_line_of_every_program_runs"  # measures the runs of one interpreter (measured_runs)
 WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
@@ -90,7 +88,6 @@ def pytest_configure(config: pytest.Config) -> None:
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
     config.stash[OUTCOMES] = {}
-    config.stash[SHARED_MEMORY_BEFORE] = shared_memory_entries()
     badges.write_footers()  # a program added since the last full check gets its "not verified yet" line
     # As on macOS, whose TMPDIR is 48 characters long: the runs must not inherit a long
     # temporary folder, or forkserver and manager sockets overflow AF_UNIX's limit.
@@ -237,12 +234,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
                 f"whole check: {wall:.1f} s wall; lower bound = CPU of every process it waited for "
                 f"{cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s; wall / lower bound = {wall / (cpu / cores):.2f}"
             )
-    leaked = config.stash.get(LEAKED, set())
-    if leaked:
-        terminalreporter.section("leaked shared memory", red=True)
-        terminalreporter.write_line(
-            "These appeared in /dev/shm during the check and are still there: " + ", ".join(sorted(leaked))
-        )
 
 
 def session_cpu() -> float:
@@ -255,28 +246,13 @@ def session_cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def leaked_shared_memory(config: pytest.Config, grace: float = 3.0) -> set[str]:
-    """Entries of /dev/shm that appeared during the check and are still there after ``grace`` seconds.
-
-    Other multiprocessing programs running on the machine at the same time
-    can show up here too: run the check alone.
-    """
-    end = time.monotonic() + grace
-    while True:
-        leaked = shared_memory_entries() - config.stash[SHARED_MEMORY_BEFORE]
-        if not leaked or time.monotonic() > end:
-            return leaked
-        time.sleep(0.1)
-
-
 def record_verification(session: pytest.Session) -> None:
     """After a passing run of every program, record where they were verified, for the badges on the site."""
     config = session.config
     outcomes = config.stash[OUTCOMES]
     versions = set(config.stash[POOL].versions.values())
     expected = len(discover()) * len(start_methods()) * len(versions)
-    leaked = config.stash.get(LEAKED, set())
-    if config.getoption("--update-samples") or len(outcomes) != expected or session.testsfailed or leaked:
+    if config.getoption("--update-samples") or len(outcomes) != expected or session.testsfailed:
         return
     passed = badges.passed_runs(outcomes)
     badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc))
@@ -289,10 +265,11 @@ def record_verification(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the whole check if a run left a named semaphore or shared-memory segment behind."""
-    session.config.stash[LEAKED] = leaked_shared_memory(session.config) if session.config.stash[POOL].runs() else set()
-    if session.config.stash[LEAKED]:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    """Record where the programs were verified, and how long each run took, for the next session's order.
+
+    A run that leaves a named semaphore or shared-memory segment behind fails its
+    own test (harness.running.remove_leaked): leaks are found per run, not here.
+    """
     record_verification(session)
     cache = getattr(session.config, "cache", None)
     if cache is not None:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import shared_memory
 from pathlib import Path
 
 import psutil
@@ -242,6 +244,27 @@ def test_the_never_exits_lesson_is_stopped_cleanly_once_quiet() -> None:
     assert judge(run, parse_sample(program.sample_path)) is None
 
 
+def test_same_frees_a_value_in_the_lines_it_names_and_nowhere_else(tmp_path: Path) -> None:
+    """Without a `redact` rule, `same` needs no placeholder on other lines: they stay literal."""
+    source = """
+    import random
+    value = random.random()
+    print(f"Producer: put {value}", flush=True)
+    print(f"Consumer: got {value}", flush=True)
+    print("Main: 1 item", flush=True)
+    """
+    rules = ['same {value}: "Producer: put {value}" == "Consumer: got {value}"']
+    output = ["Producer: put 0.25", "Consumer: got 0.25", "Main: 1 item"]
+    program = contribute(tmp_path, source, rules, output)
+    assert verdict_of(program) is None  # a new random value each run
+    contribute(tmp_path, source.replace("1 item", "2 items"), rules, output)
+    message = verdict_of(program)
+    assert message is not None and "'Main: 2 items'" in message
+    contribute(tmp_path, source.replace("got {value}", "got {value / 2}"), rules, output)
+    message = verdict_of(program)
+    assert message is not None and "[same] same rule at line 1: value #1 differs" in message
+
+
 # A real lesson, changed in one way each; its recorded sample must catch the change.
 # Each mutation is a list of (old, new) replacements in snippets/stopping_consumers/random_pauses.py.
 MUTATIONS = [
@@ -447,7 +470,44 @@ def test_a_shared_memory_leak_fails_even_when_a_rule_allows_the_warning(tmp_path
     )
     message = verdict_of(program)
     assert message is not None
-    assert message.startswith("snippets/broken/program.py:1: leaked shared memory (under fork)"), message
+    assert message.startswith("snippets/broken/program.py:3: leaked shared memory (under fork)"), message
+
+
+LEAKS_A_SEGMENT = """
+from multiprocessing import resource_tracker, shared_memory
+if __name__ == "__main__":
+    block = shared_memory.SharedMemory(create=True, size=1024)
+    resource_tracker.unregister(block._name, "shared_memory")  # the tracker will not clean up, nor warn
+    block.close()  # and no unlink(): the segment outlives every process
+    print("made a block", flush=True)
+"""
+
+
+@pytest.mark.parametrize("method", ["spawn", ALONE])
+def test_a_segment_left_in_shared_memory_is_blamed_on_the_line_that_made_it(tmp_path: Path, method: str) -> None:
+    program = contribute(tmp_path, LEAKS_A_SEGMENT, [], ["made a block"])
+    run = run_against_sample(program, method, sys.executable)
+    assert [resource.kind for resource in run.leaked] == ["shared_memory"]
+    message = judge(run, parse_sample(program.sample_path))
+    assert message is not None
+    assert message.startswith(f"snippets/broken/program.py:3: left the shared-memory segment {run.leaked[0].name}")
+    assert "the checks removed it" in message and "unlink() once" in message
+    assert not Path("/dev/shm", run.leaked[0].name.lstrip("/")).exists()  # the machine is clean again
+
+
+def test_a_segment_another_program_leaves_meanwhile_is_not_blamed_on_the_run(tmp_path: Path) -> None:
+    """Leaks are found per run, by the names its processes created: not by comparing the machine before and after."""
+    source = 'import time\ntime.sleep(0.5)\nprint("done", flush=True)\n'
+    program = contribute(tmp_path, source, [], ["done"])
+    runs = ThreadPoolExecutor(1).submit(run_against_sample, program, "spawn", sys.executable)
+    time.sleep(0.2)
+    elsewhere = shared_memory.SharedMemory(create=True, size=1024)  # as another program on the machine would
+    try:
+        run = runs.result()
+    finally:
+        elsewhere.close()
+        elsewhere.unlink()
+    assert run.leaked == [] and judge(run, parse_sample(program.sample_path)) is None
 
 
 def test_a_family_may_allow_a_range_of_members_for_cpu_count_workers(tmp_path: Path) -> None:

@@ -132,6 +132,22 @@ CASES = [
         "'Producer: put {value}' has 0.1, 'Consumer: got {value}' has 0.3",
     ),
     (
+        "same without redact: the value is free in the two lines it names, and only there",
+        ['same {value}: "Producer: put {value}" == "Consumer: got {value}"'],
+        ["Producer: put 0.5", "Consumer: got 0.5", "Main: 2 items"],
+        ["Producer: put 0.7", "Consumer: got 0.7", "Main: 2 items"],
+        ["Producer: put 0.7", "Consumer: got 0.7", "Main: 3 items"],
+        "'Main: 3 items' (unexpected line)",
+    ),
+    (
+        "same without redact: still the same value on both sides",
+        ['same {value}: "Producer: put {value}" == "Consumer: got {value}"'],
+        ["Producer: put 0.5", "Consumer: got 0.5"],
+        ["Producer: put 0.7", "Consumer: got 0.7"],
+        ["Producer: put 0.7", "Consumer: got 0.8"],
+        "value #1 differs: 'Producer: put {value}' has 0.7, 'Consumer: got {value}' has 0.8",
+    ),
+    (
         "same ~=: the same values in any order",
         [
             r"channel consumer[$1] ^Consumer (\d+):",
@@ -186,7 +202,8 @@ def test_a_line_claimed_by_two_channels_fails(tmp_path: Path) -> None:
         (["channel worker ^Worker"], ["Main: start"], ":1: channel worker claims no line of the recorded run"),
         (["ignore ^waiting"], ["start"], ":1: '^waiting' matches no line"),
         ([r"redact {n} \d+", 'count "got {x}" 2'], ["got 1"], ":2: count rule names 'got {x}'"),
-        (['same {v}: "a {v}" == "b {v}"'], ["a 1", "b 1"], ":1: same rule: 'a {v}' is not a normalised line"),
+        (['same {v}: "c {v}" == "b {v}"'], ["a 1", "b 1"], ":1: same rule: 'c {v}' is not a normalised line"),
+        (['same {v}: "a" == "b {v}"'], ["a", "b 1"], ":1: same rule: 'a' is not a normalised line"),
         (["channel a ^Both", "channel b Both$"], ["Both"], "matches channels a and b"),
         ([r"redact {n} \d+", 'count "got {n}" 3'], ["got 1", "got 2"], "does not satisfy its own rules"),
         (["frobnicate x"], ["a"], ":1: unknown rule 'frobnicate'"),

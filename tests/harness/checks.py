@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .matching import check_sample, match_output, report
 from .programs import Program
-from .running import LAUNCHER, OUTPUT_LIMIT, Run
+from .running import LAUNCHER, OUTPUT_LIMIT, NamedResource, Run
 from .sample import RunKind, Sample, SampleError, parse_sample, shown
 
 SHARED_MEMORY_LEAK = re.compile(r"resource_tracker: There appear to be \d+ leaked shared_memory objects[^\n]*")
@@ -28,12 +28,18 @@ def program_line(text: str, program: Path) -> int:
     ours = [
         int(line)
         for path, line in frames
-        if Path(path).name == program.name and Path(path).parent.name == program.parent.name
+        # snippets/<guide>/<program>.py, or the copy a run of the file on its own makes in its folder cwd/
+        if Path(path).name == program.name and Path(path).parent.name in (program.parent.name, "cwd")
     ]
     if not ours:
         return 1
     # Tracebacks list the innermost frame last, faulthandler dumps list it first.
     return ours[0] if "most recent call first" in text else ours[-1]
+
+
+def _created_line(resource: NamedResource, program: Path) -> int:
+    path, _, line = resource.created_at.rpartition(":")
+    return program_line(f'File "{path}", line {line}', program)
 
 
 def _stacks(run: Run) -> str:
@@ -79,7 +85,7 @@ def load_sample(program: Program, kind: RunKind | None = None) -> Sample | str:
 def judge(run: Run, sample: Sample) -> str | None:
     """A failure message naming the file, the line and what to do; None if the run is good."""
     rules = sample.rules
-    program_path = sample.path.with_suffix(".py")
+    program_path = sample.path.with_name(sample.path.name.split(".")[0] + ".py")  # p.out, p.variant.out: p.py
     program = shown(program_path)
     where = shown(sample.path)
     how = f"(under {run.method})"
@@ -146,10 +152,25 @@ def judge(run: Run, sample: Sample) -> str | None:
     stderr = run.stderr.strip("\n")
     leaked = SHARED_MEMORY_LEAK.search(run.stderr)
     if leaked:  # no lesson here leaks shared memory, so no `stderr` rule can excuse it
+        segments = [resource for resource in run.created if resource.kind == "shared_memory"]
+        at = _created_line(segments[0], program_path) if segments else 1
         failures.append(
-            f"{program}:1: leaked shared memory {how}: the resource tracker removed it at the end and said so "
+            f"{program}:{at}: leaked shared memory {how}: the resource tracker removed it at the end and said so "
             f"({leaked.group(0).strip()!r}). Call close() on every SharedMemory in each process that opened "
             "it, and unlink() once, in the process that owns it."
+        )
+    for resource in run.leaked:  # per run, so another program on the machine can never be blamed
+        at = _created_line(resource, program_path)
+        what = "shared-memory segment" if resource.kind == "shared_memory" else "named semaphore"
+        fix = (
+            "Call close() on every SharedMemory in each process that opened it, and unlink() once, in the "
+            "process that owns it."
+            if resource.kind == "shared_memory"
+            else "multiprocessing unlinks its own semaphores; keep the resource tracker running and registered."
+        )
+        failures.append(
+            f"{program}:{at}: left the {what} {resource.name} behind {how}: it was still there once every process "
+            f"of the run had ended (created at {resource.created_at}; the checks removed it). {fix}"
         )
     if rules.stderr:
         for rule in rules.stderr:

@@ -109,9 +109,32 @@ def classify(output: list[str], rules: Rules, first: int = 1) -> tuple[list[Line
                 return placeholder
 
             text = redaction.pattern.sub(substitute, text)
+        for placeholder, side, pattern in _captures(rules):
+            found = pattern.fullmatch(text)
+            if found:  # a `same` rule's own placeholder: free in this side's lines only
+                values.setdefault(placeholder, []).extend(found.groups())
+                text = side
+                break
         unordered = any(rule.pattern.search(raw) for rule in rules.unordered)
         lines.append(Line(number, raw, channel_name, stream, text, values, unordered))
     return lines, problems
+
+
+def _captures(rules: Rules) -> list[tuple[str, str, re.Pattern[str]]]:
+    """(placeholder, side, pattern) for each side of a `same` rule whose placeholder no `redact` rule declares.
+
+    Such a placeholder stands for any text, in the lines that side names and
+    nowhere else: other lines stay literal.
+    """
+    redacted = {redaction.placeholder for redaction in rules.redactions}
+    captures = []
+    for same in rules.sames:
+        if same.placeholder in redacted:
+            continue
+        for side in (same.left, same.right):
+            pattern = re.escape(side).replace(re.escape(same.placeholder), "(.+?)")
+            captures.append((same.placeholder, side, re.compile(pattern)))
+    return captures
 
 
 def streams_of(lines: list[Line]) -> dict[str, list[Line]]:

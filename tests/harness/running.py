@@ -69,6 +69,55 @@ STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to w
 STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack dumps on SIGUSR1
 
 
+NAMES_FILE = "names.txt"  # in a run's scratch folder: what its processes created (startup/sitecustomize.py)
+
+
+@dataclass(frozen=True)
+class NamedResource:
+    """A named semaphore or shared-memory segment a run created, and the line that created it."""
+
+    kind: str  # "semaphore" or "shared_memory"
+    name: str  # "/mp-xxxxxxxx", "/psm_xxxxxxxx"
+    created_at: str  # "path/to/program.py:12": the innermost frame outside the standard library
+
+
+def created_names(scratch: Path) -> list[NamedResource]:
+    names = scratch / NAMES_FILE
+    if not names.exists():
+        return []
+    created = []
+    for line in names.read_text(encoding="utf-8", errors="replace").splitlines():
+        kind, name, where = line.split("\t")
+        created.append(NamedResource(kind, name, where))
+    return created
+
+
+def remove_leaked(created: list[NamedResource]) -> list[NamedResource]:
+    """Unlink each of ``created`` that still exists, and return those: the run leaked them.
+
+    Called once every process of the run has ended, its resource tracker too
+    (which unlinks what the program registered and forgot). Unlinking is the
+    test: it fails with FileNotFoundError for a name that is gone, on Linux and
+    macOS alike, and it leaves the machine clean.
+    """
+    if os.name != "posix":
+        return []  # Windows: a semaphore or segment dies with the last handle to it
+    import _multiprocessing
+    import _posixshmem
+
+    unlink = {"semaphore": _multiprocessing.sem_unlink, "shared_memory": _posixshmem.shm_unlink}
+    leaked = []
+    for resource in dict.fromkeys(created):
+        try:
+            unlink[resource.kind](resource.name)
+        except FileNotFoundError:
+            continue
+        except OSError:  # not ours to remove (permissions): still a leak
+            pass
+        leaked.append(resource)
+    return leaked
+
+
 @dataclass
 class Run:
     module: str
@@ -88,6 +137,8 @@ class Run:
     stray_files: list[str] = field(default_factory=list)  # files the run left in its working or temporary folder
     pipe_held_open: bool = False  # a process of the run still held stdout or stderr open after it ended
     truncated: bool = False  # it printed more than OUTPUT_LIMIT bytes to stdout or stderr; the rest was dropped
+    created: list[NamedResource] = field(default_factory=list)  # named semaphores and segments its processes made
+    leaked: list[NamedResource] = field(default_factory=list)  # of those, still there once all had ended; removed
 
     @property
     def output(self) -> list[str]:
@@ -104,6 +155,7 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[
         for name in ("TMPDIR", "TEMP", "TMP"):
             env[name] = str(scratch / "tmp")
         env["SNIPPETS_STACKS_DIR"] = str(scratch / "stacks")
+        env["SNIPPETS_NAMES_FILE"] = str(scratch / NAMES_FILE)
     return env
 
 
@@ -536,6 +588,8 @@ def run_program(
         stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or still starting up)'}"
     with _REAPED_LOCK:
         cpu += _REAPED_CPU.pop(process.pid, 0.0)
+    created = created_names(scratch)
+    leaked = remove_leaked(created) if not survivors else []
     copied = {f"cwd/{alone.name}"} if alone is not None else set()
     stray_files = (
         [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
@@ -574,4 +628,6 @@ def run_program(
         stray_files=stray_files,
         pipe_held_open=pipe_held_open,
         truncated=overflow.is_set(),
+        created=created,
+        leaked=leaked,
     )

@@ -56,7 +56,67 @@ def emulate_3_14() -> None:
         default._default_context = multiprocessing.context._concrete_contexts["forkserver"]
 
 
+def _record_named_resources() -> None:
+    """Note each named semaphore and shared-memory segment this process creates, and the line that made it.
+
+    One line per name, ``kind<TAB>name<TAB>file:line``, appended to
+    ``$SNIPPETS_NAMES_FILE``. Once every process of the run has ended, the
+    harness looks each name up: one still there was leaked by this run and no
+    other, whatever else runs on the machine meanwhile.
+    """
+    path = os.environ.get("SNIPPETS_NAMES_FILE")
+    if not path:
+        return
+    library = os.path.dirname(os.__file__)
+
+    def record(kind: str, name: str) -> None:
+        frame = sys._getframe(2)
+        outside = (library, "<", __file__)  # the innermost frame outside the standard library: the program's line
+        while frame.f_back and frame.f_code.co_filename.startswith(outside):
+            frame = frame.f_back
+        line = f"{kind}\t{name}\t{frame.f_code.co_filename}:{frame.f_lineno}\n"
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line.encode("utf-8", "replace"))  # one write: lines of processes never mix
+        finally:
+            os.close(descriptor)
+
+    try:
+        import _posixshmem  # multiprocessing.shared_memory calls _posixshmem.shm_open() at call time
+    except ImportError:  # Windows: a segment lives as long as a handle to it
+        pass
+    else:
+        shm_open = _posixshmem.shm_open
+
+        def recording_shm_open(path, flags, mode=0o777):  # type: ignore[no-untyped-def]
+            descriptor = shm_open(path, flags, mode=mode)
+            if flags & os.O_CREAT:
+                record("shared_memory", path)
+            return descriptor
+
+        _posixshmem.shm_open = recording_shm_open
+    try:
+        import _multiprocessing
+    except ImportError:
+        return
+    base = getattr(_multiprocessing, "SemLock", None)
+    if base is None or sys.platform == "win32":  # no named semaphores on Windows
+        return
+
+    class SemLock(base):  # type: ignore[misc,valid-type]
+        """multiprocessing.synchronize looks up _multiprocessing.SemLock at each call: this one notes the name."""
+
+        def __new__(cls, kind, value, maxvalue, name, unlink):  # type: ignore[no-untyped-def]
+            lock = base.__new__(cls, kind, value, maxvalue, name, unlink)
+            if not unlink:  # fork unlinks at once: nothing to leak
+                record("semaphore", name)
+            return lock
+
+    _multiprocessing.SemLock = SemLock
+
+
 _write_stacks_on_sigusr1()
+_record_named_resources()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_write_stacks_on_sigusr1)  # a forked child writes its own file
 
