@@ -98,13 +98,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that wait for program runs last: the others (a browser, the site, the harness's own
-    tests) run meanwhile, on the CPU the runs leave idle while they sleep."""
-    items.sort(key=lambda item: waits_for_runs(item))
+    """Tests that wait for program runs go last but one: the others (a site build, the harness's own
+    tests) run meanwhile, on the CPU the runs leave idle while they sleep. Last come the tests that
+    fake another platform by changing the harness's settings, once no run can see the change."""
+    items.sort(key=order_of)
 
 
-def waits_for_runs(item: pytest.Item) -> bool:
-    return item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST
+def order_of(item: pytest.Item) -> int:
+    if item.path.name == "test_platforms.py":
+        return 2
+    return int(item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

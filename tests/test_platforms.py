@@ -15,7 +15,7 @@ import dev
 from harness import running
 from harness.browsers import find_chrome
 from harness.checks import judge, load_sample
-from harness.pool import release, run_against_sample
+from harness.pool import RunPool, release, run_against_sample
 from harness.programs import SNIPPETS, Program
 from harness.sample import Sample, render_sample
 
@@ -29,6 +29,14 @@ def contribute(root: Path, source: str, rules: list[str], output: list[str]) -> 
     (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
     (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output))
     return Program(package / "program.py")
+
+
+@pytest.fixture(autouse=True)
+def no_program_runs_meanwhile(pool: RunPool) -> None:
+    """These tests change the harness's module settings (SCRATCH_BASE, POSIX, PLATFORM) to fake another
+    platform; the check's own program runs, which run beside other tests, must not see those changes.
+    conftest orders these tests after every test that waits for runs; this waits for any run still going."""
+    pool.wait_for_all()
 
 
 MACOS_TMPDIR_LENGTH = 64  # macOS runners: 48 characters; Linux allows 4 bytes more per socket path than macOS
@@ -189,11 +197,8 @@ def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, mon
         ["timeout 2"],
         ["started"],
     )
-    before = running.shared_memory_entries()
     run = run_against_sample(program, "spawn", sys.executable)
     assert run.timed_out and run.survivors == []
     assert any("sleeper" in text for text in run.stacks.values()), "the child's stack was not asked for"
-    deadline = time.monotonic() + 3
-    while running.shared_memory_entries() - before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not running.shared_memory_entries() - before
+    assert any(resource.kind == "semaphore" for resource in run.created), "the queue made no named semaphore"
+    assert run.leaked == [], "the resource tracker was killed before it could unlink the queue's semaphores"

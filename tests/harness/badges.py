@@ -16,6 +16,7 @@ link, the command that runs the file on its own, and the badge.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -192,7 +193,10 @@ def write_footers(programs: list[Program] | None = None, results: Results | None
     changed = []
     for path, text in rendered.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            # Whole or not at all: the browser tests' process may be building the site meanwhile.
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, path)
             changed.append(path)
     return changed
 

@@ -203,6 +203,11 @@ class RunPool:
         self.submit(program, method, python)
         return self.futures[(program.name, method, python)].result()
 
+    def wait_for_all(self) -> None:
+        """Return once every run submitted so far has ended."""
+        for future in list(self.futures.values()):
+            future.exception()  # waits; a run's own error is reported by the test that asks for its result
+
     def runs(self) -> list[Run]:
         return [future.result() for future in self.futures.values() if future.done() and not future.exception()]
 
