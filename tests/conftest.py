@@ -28,6 +28,7 @@ from harness.pool import (
     release,
 )
 from harness.programs import discover, start_methods
+from harness.reuse import RunCache
 from harness.running import ROOT
 from harness.weights import PAGE_WEIGHTS
 from harness.weights import summary as page_weights
@@ -47,6 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         help="an interpreter that runs the programs (repeat for several; default: the one running pytest)",
+    )
+    group.addoption(
+        "--fresh",
+        action="store_true",
+        help="run every program, even where an earlier passing run had exactly the same content",
     )
     group.addoption(
         "--jobs",
@@ -88,6 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
     config.stash[OUTCOMES] = {}
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    if cache is not None and not config.getoption("--fresh") and not config.getoption("--update-samples"):
+        config.stash[POOL].reuse = RunCache(cache.mkdir("runs"))
     badges.write_footers()  # a program added since the last full check gets its "not verified yet" line
     # As on macOS, whose TMPDIR is 48 characters long: the runs must not inherit a long
     # temporary folder, or forkserver and manager sockets overflow AF_UNIX's limit.
@@ -98,16 +107,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that wait for program runs go last but one: the others (a site build, the harness's own
-    tests) run meanwhile, on the CPU the runs leave idle while they sleep. Last come the tests that
-    fake another platform by changing the harness's settings, once no run can see the change."""
-    items.sort(key=order_of)
+    """The tests that wait for program runs last: the others (a site build, the harness's own tests)
+    run meanwhile, on the CPU the runs leave idle while they sleep."""
+    items.sort(key=waits_for_runs)
 
 
-def order_of(item: pytest.Item) -> int:
-    if item.path.name == "test_platforms.py":
-        return 2
-    return int(item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST)
+def waits_for_runs(item: pytest.Item) -> bool:
+    return item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -255,7 +261,8 @@ def record_verification(session: pytest.Session) -> None:
     outcomes = config.stash[OUTCOMES]
     versions = set(config.stash[POOL].versions.values())
     expected = len(discover()) * len(start_methods()) * len(versions)
-    if config.getoption("--update-samples") or len(outcomes) != expected or session.testsfailed:
+    fresh = not config.stash[POOL].reused()  # a verification is recorded from runs made now, never reused ones
+    if config.getoption("--update-samples") or len(outcomes) != expected or session.testsfailed or not fresh:
         return
     passed = badges.passed_runs(outcomes)
     badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
 from harness.inventory import check_inventory
+from harness.programs import Program, discover
 from harness.running import ROOT
 
 PROGRAM = '"""Say hello."""\n\nif __name__ == "__main__":\n    print("hello", flush=True)\n'
@@ -31,6 +33,30 @@ python -m snippets.greet.hello
 def test_the_site_shows_every_program_and_includes_only_what_exists() -> None:
     problems = check_inventory(ROOT / "docs")
     assert not problems, "\n".join(problems)
+
+
+@functools.cache
+def inventory_problems() -> list[str]:
+    return check_inventory(ROOT / "docs")
+
+
+@pytest.mark.parametrize("program", discover(), ids=lambda program: program.name)
+def test_a_page_shows_the_program_its_output_and_where_it_was_verified(program: Program) -> None:
+    """One test per program, so that `dev.py check -k <guide>/<program>` checks its page too."""
+    names = [
+        program.relative,
+        *(path.relative_to(ROOT).as_posix() for path in [program.sample_path, *program.variant_paths]),
+    ]
+    pages = [
+        page.relative_to(ROOT).as_posix()
+        for page in sorted((ROOT / "docs").rglob("*.md"))
+        if f'"{program.relative}"' in page.read_text(encoding="utf-8")
+    ]
+    own = [
+        problem for problem in inventory_problems() if problem.startswith(tuple(f"{name}:" for name in names + pages))
+    ]
+    assert pages, f"{program.relative}: no page includes it"
+    assert not own, "\n".join(own)
 
 
 def make_project(tmp_path: Path, page: str = GOOD_PAGE) -> Path:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ import dev
 from harness import running
 from harness.browsers import find_chrome
 from harness.checks import judge, load_sample
-from harness.pool import RunPool, release, run_against_sample
+from harness.pool import release, run_against_sample
 from harness.programs import SNIPPETS, Program
 from harness.sample import Sample, render_sample
 
@@ -31,12 +34,14 @@ def contribute(root: Path, source: str, rules: list[str], output: list[str]) -> 
     return Program(package / "program.py")
 
 
-@pytest.fixture(autouse=True)
-def no_program_runs_meanwhile(pool: RunPool) -> None:
-    """These tests change the harness's module settings (SCRATCH_BASE, POSIX, PLATFORM) to fake another
-    platform; the check's own program runs, which run beside other tests, must not see those changes.
-    conftest orders these tests after every test that waits for runs; this waits for any run still going."""
-    pool.wait_for_all()
+@pytest.fixture
+def fake() -> Iterator[Callable[..., None]]:
+    """``fake(PLATFORM="darwin")``: the harness pretends so in this test's thread until the test ends.
+
+    The check's own program runs, in other threads meanwhile, see the real platform.
+    """
+    with contextlib.ExitStack() as stack:
+        yield lambda **settings: stack.enter_context(running.faked(**settings))
 
 
 MACOS_TMPDIR_LENGTH = 64  # macOS runners: 48 characters; Linux allows 4 bytes more per socket path than macOS
@@ -61,9 +66,9 @@ def test_a_long_temporary_folder_is_not_where_runs_get_theirs(tmp_path: Path) ->
     ("name", "method"), [("other_queues/queue_to_pool", "spawn"), ("first_queue/get_forms", "forkserver")]
 )
 def test_manager_and_forkserver_programs_pass_under_a_temporary_folder_as_long_as_macos(
-    name: str, method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_python: str
+    name: str, method: str, tmp_path: Path, fake: Callable[..., None], first_python: str
 ) -> None:
-    monkeypatch.setattr(running, "SCRATCH_BASE", str(long_folder(tmp_path)))
+    fake(SCRATCH_BASE=str(long_folder(tmp_path)))
     program = Program(SNIPPETS / f"{name}.py")
     sample = load_sample(program)
     assert isinstance(sample, Sample), sample
@@ -72,13 +77,12 @@ def test_manager_and_forkserver_programs_pass_under_a_temporary_folder_as_long_a
 
 @pytest.mark.skipif(os.name != "posix", reason="AF_UNIX sockets and forkserver are POSIX")
 def test_without_the_short_folder_the_same_run_fails_as_on_a_macos_runner(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_python: str
+    tmp_path: Path, fake: Callable[..., None], first_python: str
 ) -> None:
     """What the test above guards against: CPython before 3.13 binds the socket under TMPDIR, however long."""
     if release(first_python) >= (3, 13, 0):
         pytest.skip("CPython 3.13+ moves a socket whose path is too long to /tmp (gh-132124)")
-    monkeypatch.setattr(running, "scratch_parent", lambda base=None: base)
-    monkeypatch.setattr(running, "SCRATCH_BASE", str(long_folder(tmp_path)))
+    fake(SCRATCH_BASE=str(long_folder(tmp_path)), SCRATCH_FALLBACK=False)
     program = Program(SNIPPETS / "first_queue/get_forms.py")
     run = run_against_sample(program, "forkserver", first_python)
     assert run.returncode != 0 and "AF_UNIX path too long" in run.stderr, run.stderr
@@ -120,10 +124,10 @@ if __name__ == "__main__":
 
 
 def test_the_windows_path_ends_an_expected_hang_as_soon_as_it_is_proven(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake: Callable[..., None]
 ) -> None:
     program = contribute(tmp_path, HANGS_AFTER_ONE_LINE, ["expect hang 0.5", "timeout 20"], ["waiting"])
-    monkeypatch.setattr(running, "POSIX", False)  # poll, and stop the tree by parent ids, as on Windows
+    fake(POSIX=False)  # poll, and stop the tree by parent ids, as on Windows
     run = run_against_sample(program, "spawn", sys.executable)
     assert run.timed_out and run.wall < 5, run.wall
     sample = load_sample(program)
@@ -178,9 +182,9 @@ def test_a_process_that_keeps_the_output_open_cannot_hold_up_the_checks(tmp_path
 
 
 @pytest.mark.skipif(os.name != "posix", reason="sessions and SIGKILL are POSIX")
-def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, fake: Callable[..., None]) -> None:
     """On macOS too the run's resource tracker is spared until the rest is dead, so it unlinks the semaphores."""
-    monkeypatch.setattr(running, "PLATFORM", "darwin")
+    fake(PLATFORM="darwin")
     program = contribute(
         tmp_path,
         """
@@ -202,3 +206,13 @@ def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, mon
     assert any("sleeper" in text for text in run.stacks.values()), "the child's stack was not asked for"
     assert any(resource.kind == "semaphore" for resource in run.created), "the queue made no named semaphore"
     assert run.leaked == [], "the resource tracker was killed before it could unlink the queue's semaphores"
+
+
+def test_a_faked_platform_is_seen_by_the_test_s_own_thread_only(fake: Callable[..., None]) -> None:
+    """The check's program runs go on in other threads while these tests fake another platform."""
+    fake(PLATFORM="darwin", POSIX=False)
+    seen_elsewhere = ThreadPoolExecutor(1).submit(lambda: (running.setting("PLATFORM"), running.setting("POSIX")))
+    assert (running.setting("PLATFORM"), running.setting("POSIX")) == ("darwin", False)
+    assert seen_elsewhere.result() == (sys.platform, os.name == "posix")
+    with pytest.raises(ValueError, match="cannot fake"):
+        running.faked(ROOT="/elsewhere").__enter__()

@@ -6,18 +6,20 @@ after pymdownx.snippets, the highlighter and the theme have done their work.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
 from markdown.extensions.toc import slugify
 
 from harness import badges
 from harness.highlight import hl_lines
 from harness.inventory import scan_page
-from harness.programs import discover
+from harness.programs import Program, discover
 from harness.running import ROOT
 from harness.sample import parse_sample
 
@@ -26,6 +28,7 @@ TAG = re.compile(r"<[^>]+>")
 PROGRAMS = discover()
 
 
+@functools.cache
 def rendered_blocks(built_site: Path) -> list[tuple[str, str, str]]:
     """(page, title, text) of every code block with a title, as a reader would copy it."""
     blocks = []
@@ -63,20 +66,29 @@ def expected_texts(title: str) -> list[str]:
     return []
 
 
-def test_every_rendered_program_and_output_equals_its_file(built_site: Path) -> None:
-    blocks = rendered_blocks(built_site)
-    mismatches = []
-    for page, title, text in blocks:
-        expected = expected_texts(title)
-        if not expected:
-            mismatches.append(f"{page}: a block titled {title!r} matches no program or sample")
-        elif text.rstrip("\n") not in expected:
-            mismatches.append(f"{page}: the block titled {title!r} differs from its file")
-    assert not mismatches, "\n".join(mismatches)
-    shown = {title for _, title, _ in blocks}
-    for program in PROGRAMS:
-        assert program.relative in shown, f"{program.relative} is not rendered on any page"
-        assert f"python -m {program.module}" in shown, f"the output of {program.relative} is not rendered"
+def test_every_titled_block_shows_a_program_or_a_sample(built_site: Path) -> None:
+    strays = [
+        f"{page}: a block titled {title!r} matches no program or sample"
+        for page, title, _ in rendered_blocks(built_site)
+        if not expected_texts(title)
+    ]
+    assert not strays, "\n".join(strays)
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
+def test_the_program_and_its_output_are_rendered_exactly_as_their_files(built_site: Path, program: Program) -> None:
+    """One test per program, so that `dev.py check -k <guide>/<program>` checks its rendered blocks too."""
+    titles = {program.relative, f"python -m {program.module}", f"python {program.path.name}"}
+    own = [(page, title, text) for page, title, text in rendered_blocks(built_site) if title in titles]
+    shown = {title for _, title, _ in own}
+    assert program.relative in shown, f"{program.relative} is not rendered on any page"
+    assert f"python -m {program.module}" in shown, f"the output of {program.relative} is not rendered"
+    differ = [
+        f"{page}: the block titled {title!r} differs from its file"
+        for page, title, text in own
+        if text.rstrip("\n") not in expected_texts(title)
+    ]
+    assert not differ, "\n".join(differ)
 
 
 def test_highlighted_lines_are_the_statements_the_page_names(built_site: Path) -> None:

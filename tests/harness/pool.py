@@ -11,9 +11,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import load_sample
+from .checks import judge, load_sample
 from .matching import match_output
 from .programs import Program, discover, start_methods
+from .reuse import RunCache, run_key
 from .running import ROOT, Run, run_program
 from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
 
@@ -161,16 +162,18 @@ class RunPool:
         self.started: float | None = None
         self.finished: float = 0.0
         self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
+        self.reuse: RunCache | None = None  # passing runs kept by content; None: run everything
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
         return f"{program.name} {method} {self.versions.get(python, python)}"
 
     def finished_runs(self) -> list[tuple[tuple[Program, str, str], Run]]:
+        """The runs made in this session, with what they ran."""
         return [
             (self.programs[key], future.result())
             for key, future in self.futures.items()
-            if future.done() and not future.cancelled() and not future.exception()
+            if future.done() and not future.cancelled() and not future.exception() and not future.result().reused
         ]
 
     def submit(self, program: Program, method: str, python: str) -> None:
@@ -184,8 +187,15 @@ class RunPool:
         measured = self.coverage is not None and self.coverage.measures(method, python)
         extra_env = self.coverage.environment(program, method) if self.coverage and measured else None
 
+        coverage_folder = self.coverage.run_folder(program, method) if self.coverage and measured else None
+
         def work() -> Run:
             sample = load_sample(program, run_kind(method, python))
+            key = run_key(program, method, python, measured) if self.reuse else None
+            if self.reuse and key:
+                earlier = self.reuse.get(key, coverage_folder)
+                if earlier is not None:
+                    return earlier
             run = run_against_sample(
                 program,
                 method,
@@ -195,6 +205,8 @@ class RunPool:
                 sample=sample if isinstance(sample, Sample) else None,
             )
             self.finished = max(self.finished, time.monotonic())
+            if self.reuse and key and isinstance(sample, Sample) and judge(run, sample) is None:
+                self.reuse.put(key, run, coverage_folder)
             return run
 
         self.futures[key] = self.executor.submit(work)
@@ -203,18 +215,24 @@ class RunPool:
         self.submit(program, method, python)
         return self.futures[(program.name, method, python)].result()
 
-    def wait_for_all(self) -> None:
-        """Return once every run submitted so far has ended."""
-        for future in list(self.futures.values()):
-            future.exception()  # waits; a run's own error is reported by the test that asks for its result
-
     def runs(self) -> list[Run]:
+        """The runs made in this session (not those reused from an earlier one)."""
+        return [run for run in self.all_runs() if not run.reused]
+
+    def all_runs(self) -> list[Run]:
         return [future.result() for future in self.futures.values() if future.done() and not future.exception()]
 
+    def reused(self) -> int:
+        return len(self.all_runs()) - len(self.runs())
+
     def summary(self, session_wall: float) -> list[str]:
+        reused = [
+            f"{self.reused()} runs reused: earlier passing runs with the same program, samples, harness and "
+            "interpreter (harness/reuse.py); `python3 dev.py check --fresh` runs them again"
+        ] * bool(self.reused())
         runs = self.runs()
         if not runs or self.started is None:
-            return []
+            return reused
         cores = os.cpu_count() or 1
         longest = max(runs, key=lambda run: run.wall)
         cpu = sum(run.cpu for run in runs)
@@ -228,6 +246,7 @@ class RunPool:
             f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less)",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
             *self.headroom(runs),
+            *reused,
         ]
 
     def headroom(self, runs: list[Run]) -> list[str]:

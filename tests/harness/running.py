@@ -20,9 +20,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -62,7 +63,7 @@ REMOVED_VARIABLES = (
 if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-POSIX = os.name == "posix"  # module-level, so that tests can take the Windows path on Linux
+POSIX = os.name == "posix"  # read through setting(), so that a test can take the Windows path on Linux
 PLATFORM = sys.platform  # likewise, for the Linux-only details (tests/test_platforms.py)
 LEFTOVER_GRACE = 3.0  # seconds a finished run's helper processes get to exit by themselves
 STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to write where they are
@@ -139,6 +140,7 @@ class Run:
     truncated: bool = False  # it printed more than OUTPUT_LIMIT bytes to stdout or stderr; the rest was dropped
     created: list[NamedResource] = field(default_factory=list)  # named semaphores and segments its processes made
     leaked: list[NamedResource] = field(default_factory=list)  # of those, still there once all had ended; removed
+    reused: bool = False  # an earlier passing run with the same content, not run again (harness/reuse.py)
 
     @property
     def output(self) -> list[str]:
@@ -169,19 +171,49 @@ SCRATCH_PREFIX = "snippet-run-"
 SOCKET_PATH_LIMIT = 103
 SOCKET_PATH_UNDER_SCRATCH = len("/snippet-run-XXXXXXXX/tmp/pymp-XXXXXXXX/listener-XXXXXXXX")
 SCRATCH_BASE: str | None = None  # where scratch folders go; None: the temporary folder (the checks set it)
+SCRATCH_FALLBACK = True  # whether a scratch folder goes under /tmp when SCRATCH_BASE is too long for sockets
+
+_FAKED = threading.local()  # what a test pretends, in its own thread only (see faked)
+FAKEABLE = ("POSIX", "PLATFORM", "SCRATCH_BASE", "SCRATCH_FALLBACK")
+
+
+def setting(name: str) -> Any:
+    """One of FAKEABLE as this thread sees it: what a test pretends, or the module's value."""
+    return getattr(_FAKED, name, globals()[name])
+
+
+@contextlib.contextmanager
+def faked(**settings: object) -> Iterator[None]:
+    """Pretend, in this thread only, that settings of FAKEABLE have these values (tests/test_platforms.py).
+
+    The check's own program runs go on meanwhile in other threads, and must
+    not see a faked platform or folder, as they would if a test changed the
+    module's values.
+    """
+    unknown = settings.keys() - set(FAKEABLE)
+    if unknown:
+        raise ValueError(f"cannot fake {sorted(unknown)}: only {FAKEABLE}")
+    before = dict(vars(_FAKED))
+    vars(_FAKED).update(settings)
+    try:
+        yield
+    finally:
+        vars(_FAKED).clear()
+        vars(_FAKED).update(before)
 
 
 def scratch_parent(base: str | None = None) -> str:
     """The folder a run's scratch folder goes in: ``base`` (default: the temp folder), or /tmp if that is too long."""
     base = base or tempfile.gettempdir()
-    if os.name == "posix" and len(base) + SOCKET_PATH_UNDER_SCRATCH > SOCKET_PATH_LIMIT:
+    too_long = len(base) + SOCKET_PATH_UNDER_SCRATCH > SOCKET_PATH_LIMIT
+    if os.name == "posix" and too_long and setting("SCRATCH_FALLBACK"):
         return "/tmp"
     return base
 
 
 def _make_scratch() -> Path:
     """A private folder per run: its working folder, its temp folder and its stack dumps."""
-    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch_parent(SCRATCH_BASE)))
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch_parent(setting("SCRATCH_BASE"))))
     for name in ("cwd", "tmp", "stacks"):
         (scratch / name).mkdir()
     return scratch
@@ -212,7 +244,7 @@ def _request_stacks(group: int) -> dict[int, str]:
     processes = dict(described.split(" ", 1) for described in session_processes(group))
     for pid, command in processes.items():
         # Linux tells whether a process handles SIGUSR1; elsewhere, only Python processes are asked.
-        if not (_catches_sigusr1(pid) if PLATFORM.startswith("linux") else "python" in command.lower()):
+        if not (_catches_sigusr1(pid) if setting("PLATFORM").startswith("linux") else "python" in command.lower()):
             continue  # reported as "wrote no stack" below
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(int(pid), signal.SIGUSR1)
@@ -241,7 +273,7 @@ def become_subreaper() -> bool:
     process; without this they would be reparented to init, and their CPU
     time would be missing from the run's total.
     """
-    if not PLATFORM.startswith("linux"):
+    if not setting("PLATFORM").startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -273,7 +305,7 @@ def cgroup_parent() -> Path | None:
 
 
 def _make_cgroup_parent() -> Path | None:
-    if not PLATFORM.startswith("linux") or not POSIX:
+    if not setting("PLATFORM").startswith("linux") or not setting("POSIX"):
         return None
     for mount in CGROUP_MOUNTS:
         if not (Path(mount) / "cgroup.procs").is_file():
@@ -492,7 +524,7 @@ def run_program(
     printed everything it should; once that has held for ``quiet`` seconds the
     run is stopped as timed out, without waiting for the full ``timeout``.
     """
-    posix = POSIX
+    posix = setting("POSIX")
     if posix and not _ADOPTING:
         _ADOPTING.append(become_subreaper())
     scratch = _make_scratch()

@@ -1,0 +1,94 @@
+"""Passing runs are reused only while everything they depend on is byte for byte the same."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.pool import RunPool, release
+from harness.programs import Program
+from harness.reuse import RunCache, run_key
+from harness.sample import render_sample
+
+PROGRAM = """
+import multiprocessing as mp
+def greet():
+    print("Child: hello", flush=True)
+if __name__ == "__main__":
+    child = mp.Process(target=greet)
+    child.start()
+    child.join()
+"""
+
+
+def contribute(root: Path, source: str = PROGRAM, output: tuple[str, ...] = ("Child: hello",)) -> Program:
+    package = root / "snippets" / "reused"
+    package.mkdir(parents=True, exist_ok=True)
+    for folder in (root / "snippets", package):
+        (folder / "__init__.py").write_text("")
+    (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
+    (package / "program.out").write_text(render_sample([], list(output)))
+    return Program(package / "program.py")
+
+
+def run_twice(program: Program, cache: Path) -> tuple[bool, bool]:
+    """Whether the first and the second run, each by a fresh pool sharing ``cache``, were reused."""
+    reused = []
+    for _ in range(2):
+        pool = RunPool(2, {sys.executable: "this"})
+        pool.reuse = RunCache(cache)
+        reused.append(pool.result(program, "spawn", sys.executable).reused)
+        pool.close()
+    return reused[0], reused[1]
+
+
+def test_a_passing_run_is_reused_while_nothing_changes(tmp_path: Path) -> None:
+    program = contribute(tmp_path)
+    assert run_twice(program, tmp_path / "cache") == (False, True)
+
+
+def test_a_failing_run_is_never_kept(tmp_path: Path) -> None:
+    program = contribute(tmp_path, output=("Child: goodbye",))
+    assert run_twice(program, tmp_path / "cache") == (False, False)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda program: program.path.write_text(program.path.read_text() + "\n# edited\n"), id="program"),
+        pytest.param(
+            lambda program: program.sample_path.write_text("#| # a rule\n" + program.sample_path.read_text()),
+            id="sample",
+        ),
+        pytest.param(
+            lambda program: program.path.with_name("program.new.out").write_text("#| when as-file\n"), id="variant"
+        ),
+    ],
+)
+def test_any_change_to_what_a_run_depends_on_makes_a_new_key(tmp_path: Path, change: object) -> None:
+    program = contribute(tmp_path)
+    before = run_key(program, "spawn", sys.executable, measured=False)
+    assert run_key(program, "spawn", sys.executable, measured=False) == before  # by content: stable
+    change(program)  # type: ignore[operator]
+    assert run_key(program, "spawn", sys.executable, measured=False) != before
+
+
+def test_the_start_method_and_coverage_are_part_of_the_key(tmp_path: Path) -> None:
+    program = contribute(tmp_path)
+    keys = {
+        run_key(program, "spawn", sys.executable, measured=False),
+        run_key(program, "fork", sys.executable, measured=False),
+        run_key(program, "spawn", sys.executable, measured=True),
+    }
+    assert len(keys) == 3
+
+
+def test_another_interpreter_makes_another_key(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    program = contribute(tmp_path)
+    others = [python for python in request.config.getoption("--python") if release(python)[:2] != sys.version_info[:2]]
+    if not others:
+        pytest.skip("no --python of another version than the toolchain's was given")
+    assert run_key(program, "spawn", others[0], measured=False) != run_key(program, "spawn", sys.executable, False)
