@@ -559,6 +559,7 @@ def run_program(
     timed_out = False
     cpu = 0.0
     settled_since: float | None = None
+    judged, done = -1, False  # how many output chunks hung() last saw, and what it said
     stacks: dict[int, str] = {}
     while True:
         if posix:
@@ -571,7 +572,9 @@ def run_program(
             break
         now = time.monotonic()
         if hung is not None:
-            done = hung(b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+            if len(out) != judged:  # new output: judge it again (matching is costly; polling is every 10 ms)
+                judged = len(out)
+                done = hung(b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"))
             settled_since = (settled_since or now) if done else None
             if settled_since is not None and now - settled_since >= quiet:
                 deadline = now
