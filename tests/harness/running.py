@@ -521,8 +521,9 @@ def run_program(
     only name the run.
 
     For a program that is meant to hang, ``hung(stdout)`` says whether it has
-    printed everything it should; once that has held for ``quiet`` seconds the
-    run is stopped as timed out, without waiting for the full ``timeout``.
+    printed everything it should; it is asked again whenever the program prints
+    more. Once the program has printed nothing new for ``quiet`` seconds after
+    that, the run is stopped as timed out, without waiting for the full ``timeout``.
     """
     posix = setting("POSIX")
     if posix and not _ADOPTING:
@@ -575,6 +576,7 @@ def run_program(
             if len(out) != judged:  # new output: judge it again (matching is costly; polling is every 10 ms)
                 judged = len(out)
                 done = hung(b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+                settled_since = None  # and the silence starts again
             settled_since = (settled_since or now) if done else None
             if settled_since is not None and now - settled_since >= quiet:
                 deadline = now
