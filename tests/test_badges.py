@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from harness import badges
+from harness.programs import Program
+from harness.running import ROOT
 
 MONDAY, TUESDAY = date(2026, 11, 23), date(2026, 11, 24)
 ALL = ["fork", "spawn", "forkserver"]
@@ -62,3 +64,39 @@ def test_runs_from_other_machines_are_merged_and_the_newest_wins_whatever_their_
     )
     saved = json.loads((tmp_path / "r.json").read_text())
     assert badges.merge_runs(committed, [saved]) == committed  # the same results: nothing moves
+
+
+def test_the_chips_name_only_what_passed_and_the_title_says_which_combinations() -> None:
+    results = badges.merge({}, {"g/p": {"3.10": ALL, "3.11": ALL, "3.12": ALL}}, "Linux", MONDAY)
+    results = badges.merge(results, {"g/p": {"3.14": ["spawn"]}}, "Windows", TUESDAY)
+    assert badges.badge_chips(results["g/p"]) == [
+        "Linux · Windows",
+        "CPython 3.10, 3.11, 3.12, 3.14",
+        "fork · spawn · forkserver",
+        "2026-11-24",
+    ]
+    assert (
+        badges.badge_chips(badges.merge({}, {"g/p": {"3.10": ALL, "3.11": ALL, "3.12": ALL}}, "Linux", MONDAY)["g/p"])[
+            1
+        ]
+        == "CPython 3.10–3.12"
+    )
+    assert badges.badge_chips(None) == ["not verified yet"]
+    footer = badges.footer(Program(ROOT / "snippets" / "g" / "p.py"), results["g/p"])
+    assert 'href="../../verification/#verified-g-p"' in footer
+    assert 'title="Verified on Linux with CPython 3.10, 3.11, 3.12 under fork, spawn, forkserver; on Windows' in footer
+    assert "`$ python3 p.py` (Windows: `py p.py`)" in footer
+
+
+def test_the_matrix_has_a_row_per_program_with_its_anchor() -> None:
+    results = badges.merge({}, {"g/p": {"3.12": ALL, "3.13": ["fork"]}}, "Linux", MONDAY)
+    table = badges.matrix(
+        [Program(ROOT / "snippets" / "g" / "p.py"), Program(ROOT / "snippets" / "g" / "q.py")], results
+    )
+    rows = table.splitlines()
+    assert rows[0] == "| Program | Linux | macOS | Windows | Last change |"
+    assert rows[2] == (
+        '| <span id="verified-g-p"></span>`g/p` | 3.12: fork, spawn, forkserver<br>3.13: fork | not on record '
+        "| not on record | 2026-11-23 |"
+    )
+    assert rows[3] == '| <span id="verified-g-q"></span>`g/q` | not on record | not on record | not on record | never |'

@@ -240,6 +240,36 @@ def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: s
     page.close()
 
 
+# What readers type, and the pages that answer it: one of them among the first three results.
+READERS_WORDS = {
+    "poison pill": ("guides/stopping-consumers/",),
+    "sentinel": ("guides/stopping-consumers/",),
+    "stop workers": ("guides/stopping-consumers/",),
+    "shutdown": ("guides/many-to-many/", "guides/ctrl-c/", "guides/stopping-consumers/"),
+    "worker died": ("guides/killed-workers/",),
+}
+
+
+def test_search_finds_readers_words_among_the_first_results(browser: Browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url, wait_until="networkidle")
+    search = page.locator("input.md-search__input")
+    missed = []
+    for term, expected_pages in READERS_WORDS.items():
+        search.click()
+        search.fill("")
+        search.press_sequentially(term)
+        first_three = "[...document.querySelectorAll('.md-search-result__item > a')].slice(0, 3)"
+        top = f"{first_three}.some(a => {list(expected_pages)!r}.some(page => a.href.includes(page)))"
+        try:
+            page.wait_for_function(top, timeout=10_000)
+        except PlaywrightTimeout:
+            hrefs = page.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.href)")
+            missed.append(f"{term!r}: none of {expected_pages} among the first three of {hrefs[:5]}")
+    page.close()
+    assert not missed, "\n".join(missed)
+
+
 def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str) -> None:
     page = browser.new_page()
     page.goto(base_url, wait_until="networkidle")

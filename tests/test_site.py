@@ -19,6 +19,8 @@ from markdown.extensions.toc import slugify
 from harness import badges
 from harness.highlight import hl_lines
 from harness.inventory import scan_page
+from harness.matching import classify
+from harness.outputs import stream_label
 from harness.programs import Program, discover
 from harness.running import ROOT
 from harness.sample import parse_sample
@@ -89,6 +91,48 @@ def test_the_program_and_its_output_are_rendered_exactly_as_their_files(built_si
         if text.rstrip("\n") not in expected_texts(title)
     ]
     assert not differ, "\n".join(differ)
+
+
+OUTPUT_BLOCK = re.compile(
+    r'<div class="highlight(?P<labelled> labelled-output)?"[^>]*><span class="filename">python -m (?P<module>[\w.]+)'
+    r"</span><pre[^>]*>(?:<span></span>)?<code>(?P<code>.*?)</code></pre></div>\s*"
+    r'(?P<legend><div class="output-legend">.*?</div>)?',
+    re.S,
+)
+
+
+def test_every_output_block_shows_who_printed_each_line_and_what_the_checks_require(built_site: Path) -> None:
+    """Generated from each sample's rules (harness/outputs.py): a label per line where several processes print."""
+    problems = []
+    seen = set()
+    for page in sorted(built_site.rglob("*.html")):
+        for block in OUTPUT_BLOCK.finditer(page.read_text(encoding="utf-8")):
+            where = f"{page.relative_to(built_site).as_posix()}: {block.group('module')}"
+            program = next((p for p in PROGRAMS if p.module == block.group("module")), None)
+            if program is None:
+                continue
+            seen.add(program)
+            sample = parse_sample(program.sample_path)
+            lines, _ = classify(sample.output, sample.rules)
+            labels = re.findall(
+                r'<span class="out-line(?: not-compared)? stream-\d" data-stream="([^"]+)">', block["code"]
+            )
+            streams = {line.stream for line in lines}
+            if len(streams) > 1 and (not block["labelled"] or len(labels) != len(sample.output)):
+                problems.append(f"{where}: {len(labels)} of {len(sample.output)} lines say which process printed them")
+            if len(streams) > 1 and {stream_label(stream) for stream in streams} - set(labels):
+                problems.append(f"{where}: processes without a label: {sorted(streams)}")
+            legend = block["legend"] or ""
+            if "What every checked run must show" not in legend:
+                problems.append(f"{where}: no list of what the checks require below the block")
+            if sample.rules.expect_hang and "Hangs by design" not in legend:
+                problems.append(f"{where}: meant to hang, and the block does not say so")
+            if sample.rules.exit_code and f"Exits with status {sample.rules.exit_code}" not in legend:
+                problems.append(f"{where}: exits with status {sample.rules.exit_code}, and the block does not say so")
+            if sample.rules.redactions and 'class="varies"' not in block["code"]:
+                problems.append(f"{where}: no value marked as differing between runs")
+    assert seen == set(PROGRAMS), f"output blocks not found for {sorted(p.name for p in set(PROGRAMS) - seen)}"
+    assert not problems, "\n".join(problems)
 
 
 def test_highlighted_lines_are_the_statements_the_page_names(built_site: Path) -> None:

@@ -32,7 +32,7 @@ LINE_NUMBERS = re.compile(r":-?\d+(?::-?\d+)?$")
 # The generated line under a program's output (tests/harness/badges.py): the one include allowed outside a fence.
 # The generated lines under a program's output (tests/harness/badges.py), and the generated summary of where
 # the programs were verified: the includes allowed outside a fence.
-FOOTER = re.compile(r"^snippets/(?:[a-z_0-9]+/footers\.md:[a-z_0-9]+|verified\.md:summary)$")
+FOOTER = re.compile(r"^snippets/(?:[a-z_0-9]+/footers\.md:[a-z_0-9]+|verified\.md:(?:summary|matrix))$")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-LIMIT = 400 * 1024  # bytes a page may transfer, gzip-compressed as GitHub Pages serves it; search index excepted
+LIMIT = 120 * 1024  # bytes a page may transfer, gzip-compressed as GitHub Pages serves it; search index excepted
 PAGE_WEIGHTS = pytest.StashKey[dict[str, tuple[int, int]]]()  # page -> (bytes transferred gzipped, bytes raw)
 
 

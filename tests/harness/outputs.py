@@ -1,0 +1,224 @@
+"""Show, on every output block, which process printed each line and what the checks require.
+
+The sample's own rules already know it: a ``channel`` names the process that
+printed a line, a family channel one process of several (``consumer 1``), a
+``redact`` rule a value that differs between runs. This Python-Markdown
+extension (``tests.harness.outputs`` in mkdocs.yml) rewrites each rendered
+output block, the one titled ``python -m snippets.<guide>.<program>`` (or
+``python <program>.py`` for a sample variant), from its sample file:
+
+- each line gets a label and a colour per process (``data-stream``, shown by
+  CSS before the line, so the text readers copy is the output unchanged);
+- each redacted value is marked "differs between runs";
+- below the block, a legend of the processes and one short list of what the
+  checks require, each item derived from one rule (see ``requirements``).
+
+Nothing here is typed per page: a new program gets all of it from its sample.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
+
+from .matching import MAIN
+from .programs import SNIPPETS
+from .sample import Rules, Sample, parse_sample
+
+OUTPUT_BLOCK = re.compile(
+    r'(?P<head><div class="highlight"><span class="filename">(?P<title>python (?:-m [\w.]+|\w+\.py))</span>'
+    r"<pre[^>]*>(?:<span></span>)?<code>)(?P<code>.*?)(?P<tail></code></pre></div>)",
+    re.S,
+)
+COLOURS = 8  # .stream-0 ... .stream-7 in docs/stylesheets/extra.css, light and dark
+VARIES = '<span class="varies" title="differs between runs">{}</span>'
+
+
+def sample_for(title: str, text: str, snippets: Path = SNIPPETS) -> Sample | None:
+    """The sample a block titled ``title`` shows: the main one, or the variant whose output is ``text``."""
+    if title.startswith("python -m snippets."):
+        path = snippets.joinpath(*title.removeprefix("python -m snippets.").split(".")).with_suffix(".out")
+        return parse_sample(path) if path.exists() else None
+    stem = title.removeprefix("python ").removesuffix(".py")
+    for variant in sorted(snippets.glob(f"*/{stem}.*.out")):
+        sample = parse_sample(variant)
+        if "\n".join(sample.output) == text.rstrip("\n"):
+            return sample
+    return None
+
+
+def stream_label(stream: str) -> str:
+    """``consumer[1]`` -> ``consumer 1``: how a reader names the process."""
+    name, _, key = stream.partition("[")
+    return f"{name} {key.rstrip(']')}" if key else name
+
+
+def stream_of(raw: str, rules: Rules) -> str:
+    """The stream a line belongs to, as the matcher assigns it (``consumer[1]``, ``main``); ignored lines too."""
+    for channel in rules.channels:
+        found = channel.pattern.search(raw)
+        if found:
+            return f"{channel.name}[{found.group(1)}]" if channel.family else channel.name
+    return MAIN
+
+
+def _marked(raw: str, rules: Rules) -> str:
+    """The line, escaped, with every value a ``redact`` rule matches marked as varying."""
+    spans: list[tuple[int, int]] = []
+    for redaction in rules.redactions:
+        for found in redaction.pattern.finditer(raw):
+            if found.end() > found.start() and all(found.end() <= a or found.start() >= b for a, b in spans):
+                spans.append((found.start(), found.end()))
+    out, position = [], 0
+    for start, end in sorted(spans):
+        out += [html.escape(raw[position:start], quote=False), VARIES.format(html.escape(raw[start:end], quote=False))]
+        position = end
+    out.append(html.escape(raw[position:], quote=False))
+    return "".join(out)
+
+
+def _quoted(template: str) -> str:
+    """A line template as the legend shows it: ``{key}`` and other placeholders stand for what varies."""
+    return f"<code>{html.escape(template)}</code>"
+
+
+def requirements(rules: Rules, streams: list[str]) -> list[str]:
+    """What the checks require of every run, in plain words, one item per rule (HTML)."""
+    items = []
+    named = rules.channels
+    if not named:
+        items.append("The same lines in the same order in every run.")
+    else:
+        processes = ", ".join(f"each {channel.name}" if channel.family else f"the {channel.name}" for channel in named)
+        if MAIN in streams:
+            processes += ", main"
+        items.append(
+            f"Lines of one process keep their order ({processes}); how the processes' lines interleave varies "
+            "between runs."
+        )
+    for channel in named:
+        if channel.family:
+            low, high, _ = rules.members.get(channel.name, (None, None, 0))
+            how_many = (
+                "as many of them as here"
+                if low is None
+                else f"{low} or more of them"
+                if high is None
+                else f"{low} of them"
+                if low == high
+                else f"{low} to {high} of them"
+            )
+            items.append(f"Every {channel.name} prints lines of the same pattern as the others; {how_many}.")
+    if rules.redactions:
+        items.append(f"{VARIES.format('Marked values')} differ between runs.")
+    for count in rules.counts:
+        times = (
+            f"{count.low} or more times"
+            if count.high is None
+            else f"{count.low} times"
+            if count.low == count.high
+            else f"{count.low} to {count.high} times"
+        )
+        items.append(f"{_quoted(count.template)} may appear {times}.")
+    for rule in rules.unordered:
+        items.append(
+            f"Consecutive lines matching <code>{html.escape(rule.pattern.pattern)}</code> may come in any order."
+        )
+    for rule in rules.ignored:
+        items.append(
+            f"Lines in italics, matching <code>{html.escape(rule.pattern.pattern)}</code>, may appear any number "
+            "of times; they are not compared."
+        )
+    for order in rules.orders:
+        before = _quoted(order.before) if order.before_is_template else f"every {order.before} line"
+        after = _quoted(order.after) if order.after_is_template else f"any {order.after} line"
+        items.append(
+            f"{before[0].upper()}{before[1:]} comes before {after}."
+            if not order.before_is_template
+            else f"{before} comes before {after}."
+        )
+    for same in rules.sames:
+        how = "in any order" if same.as_multiset else "in the same order"
+        items.append(f"The values in {_quoted(same.left)} lines are those in {_quoted(same.right)} lines, {how}.")
+    if rules.expect_hang:
+        items.append(
+            f"<strong>Hangs by design</strong>: the checks stop it once it has printed these lines and then "
+            f"stayed silent for {rules.hang_quiet:g} s, and make sure nothing it started is left running."
+        )
+    if rules.exit_code:
+        items.append(f"<strong>Exits with status {rules.exit_code}</strong>, on purpose.")
+    if rules.stderr:
+        items.append(
+            "Also writes to stderr, which must contain "
+            + " and ".join(f"<code>{html.escape(rule.pattern.pattern)}</code>" for rule in rules.stderr)
+            + "."
+        )
+    for platform, reason in sorted(rules.skip_on.items()):
+        items.append(f"Not run on <code>{html.escape(platform)}</code>: {html.escape(reason)}")
+    return items
+
+
+def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
+    """The output block with its lines labelled by process, and its legend."""
+    code = block.group("code")
+    text = html.unescape(code)
+    sample = sample_for(block.group("title"), text, snippets)
+    if sample is None:
+        return block.group(0)
+    ignored = [any(rule.pattern.search(raw) for rule in sample.rules.ignored) for raw in sample.output]
+    line_streams = [stream_of(raw, sample.rules) for raw in sample.output]
+    streams = list(dict.fromkeys(line_streams))
+    labelled = len(streams) > 1
+    out = []
+    for raw, stream, not_compared in zip(sample.output, line_streams, ignored, strict=True):
+        marked = _marked(raw, sample.rules)
+        classes = "out-line" + (" not-compared" if not_compared else "")
+        if labelled:
+            classes += f" stream-{streams.index(stream) % COLOURS}"
+            marked = f'<span class="{classes}" data-stream="{html.escape(stream_label(stream))}">{marked}</span>'
+        elif not_compared:
+            marked = f'<span class="{classes}">{marked}</span>'
+        out.append(marked)
+    width = max((len(stream_label(stream)) for stream in streams), default=0) + 1
+    head = block.group("head")
+    if labelled:
+        head = head.replace(
+            '<div class="highlight">', f'<div class="highlight labelled-output" style="--label-width: {width}ch">', 1
+        )
+    legend = []
+    if labelled:
+        keys = "".join(
+            f'<span class="stream-key stream-{index % COLOURS}">{html.escape(stream_label(stream))}</span>'
+            for index, stream in enumerate(streams)
+        )
+        legend.append(f'<p class="output-streams"><span class="output-legend-title">Printed by</span> {keys}</p>')
+    items = "".join(f"<li>{item}</li>" for item in requirements(sample.rules, streams))
+    legend.append(f'<p class="output-legend-title">What every checked run must show</p><ul>{items}</ul>')
+    trailing = "\n" if text.endswith("\n") else ""
+    return (
+        f'{head}{chr(10).join(out)}{trailing}{block.group("tail")}\n<div class="output-legend">{"".join(legend)}</div>'
+    )
+
+
+def annotate_page(page_html: str, snippets: Path = SNIPPETS) -> str:
+    return OUTPUT_BLOCK.sub(lambda block: annotate(block, snippets), page_html)
+
+
+class OutputsPostprocessor(Postprocessor):
+    def run(self, text: str) -> str:
+        return annotate_page(text)
+
+
+class OutputsExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        # After pymdownx.superfences has put the highlighted blocks back (raw HTML, priority 30).
+        md.postprocessors.register(OutputsPostprocessor(md), "snippet_outputs", 5)
+
+
+def makeExtension(**kwargs: Any) -> OutputsExtension:  # noqa: N802 (Python-Markdown's name)
+    return OutputsExtension(**kwargs)

@@ -1,0 +1,124 @@
+"""Output blocks show which process printed each line and what the checks require, from the sample's rules."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from harness.outputs import annotate_page
+from harness.sample import render_sample
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def rendered(output: list[str], title: str = "python -m snippets.shown.program") -> str:
+    """An output block as pymdownx.highlight renders it."""
+    code = html.escape("\n".join(output) + "\n", quote=False)
+    return (
+        f'<div class="highlight"><span class="filename">{title}</span><pre><span></span><code>{code}</code></pre></div>'
+        '\n<p class="program-footer">...</p>'
+    )
+
+
+def annotated(tmp_path: Path, rules: list[str], output: list[str]) -> str:
+    guide = tmp_path / "shown"
+    guide.mkdir(exist_ok=True)
+    (guide / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output))
+    return annotate_page(rendered(output), tmp_path)
+
+
+def shown_text(page: str) -> str:
+    """The block's text as a reader copies it: tags gone, labels (CSS-generated) not part of it."""
+    code = re.search(r"<code>(.*?)</code>", page, re.S)
+    assert code is not None
+    return html.unescape(TAG.sub("", code.group(1)))
+
+
+PRODUCER_CONSUMER = [
+    "channel producer ^Producer:",
+    r"channel consumer[$1] ^Consumer (\d+):",
+    r"redact {item} \d\.\d+",
+    'same {item}: "Producer: put {item}" ~= "Consumer {key}: got {item}"',
+]
+RUN = ["Producer: put 0.25", "Consumer 1: got 0.25", "Producer: put 0.5", "Consumer 2: got 0.5", "Main: done"]
+
+
+def test_each_line_is_labelled_with_the_process_that_printed_it(tmp_path: Path) -> None:
+    page = annotated(tmp_path, PRODUCER_CONSUMER, RUN)
+    labels = re.findall(r'<span class="out-line stream-\d" data-stream="([^"]+)">', page)
+    assert labels == ["producer", "consumer 1", "producer", "consumer 2", "main"]
+    assert shown_text(page) == "\n".join(RUN) + "\n"  # copying gives the output exactly
+    assert "--label-width: 11ch" in page  # "consumer 1" and a space
+
+
+def test_each_process_has_its_own_colour_and_the_legend_names_them(tmp_path: Path) -> None:
+    page = annotated(tmp_path, PRODUCER_CONSUMER, RUN)
+    colours = dict(re.findall(r'<span class="out-line (stream-\d)" data-stream="([^"]+)">', page))
+    assert len(set(colours)) == 4  # producer, consumer 1, consumer 2, main
+    legend = re.findall(r'<span class="stream-key (stream-\d)">([^<]+)</span>', page)
+    assert legend == [
+        ("stream-0", "producer"),
+        ("stream-1", "consumer 1"),
+        ("stream-2", "consumer 2"),
+        ("stream-3", "main"),
+    ]
+
+
+def test_values_that_vary_are_marked(tmp_path: Path) -> None:
+    page = annotated(tmp_path, PRODUCER_CONSUMER, RUN)
+    marked = re.findall(r'<span class="varies" title="differs between runs">([^<]+)</span>', page)
+    assert marked[:4] == ["0.25", "0.25", "0.5", "0.5"]
+
+
+def test_the_legend_says_what_each_rule_requires(tmp_path: Path) -> None:
+    page = annotated(
+        tmp_path, [*PRODUCER_CONSUMER, "members consumer 1..", 'count "Consumer {key}: got {item}" 0..'], RUN
+    )
+    legend = html.unescape(TAG.sub("", page.split('<div class="output-legend">')[1]))
+    assert "Lines of one process keep their order (the producer, each consumer, main)" in legend
+    assert "Every consumer prints lines of the same pattern as the others; 1 or more of them." in legend
+    assert "Consumer {key}: got {item} may appear 0 or more times." in legend
+    assert (
+        "The values in Producer: put {item} lines are those in Consumer {key}: got {item} lines, in any order."
+        in legend
+    )
+    assert "Marked values differ between runs." in legend
+
+
+def test_one_process_gets_no_labels_but_still_its_requirements(tmp_path: Path) -> None:
+    page = annotated(tmp_path, [], ["one", "two"])
+    assert "out-line" not in page and "labelled-output" not in page
+    assert "The same lines in the same order in every run." in page
+
+
+def test_a_program_meant_to_hang_or_fail_says_so(tmp_path: Path) -> None:
+    hangs = annotated(tmp_path, ["expect hang 2"], ["waiting"])
+    assert (
+        "<strong>Hangs by design</strong>: the checks stop it once it has printed these lines and then stayed "
+        "silent for 2 s" in hangs
+    )
+    fails = annotated(tmp_path, ["expect exit 1", "stderr RuntimeError"], ["starting"])
+    assert "<strong>Exits with status 1</strong>" in fails and "<code>RuntimeError</code>" in fails
+
+
+def test_a_line_an_ignore_rule_frees_is_still_labelled_and_shown_as_not_compared(tmp_path: Path) -> None:
+    page = annotated(
+        tmp_path, ["channel consumer ^Consumer:", "ignore nothing yet$"], ["Consumer: nothing yet", "Main: done"]
+    )
+    assert '<span class="out-line not-compared stream-0" data-stream="consumer">Consumer: nothing yet</span>' in page
+    assert "Lines in italics, matching <code>nothing yet$</code>, may appear any number of times" in page
+
+
+def test_a_block_of_no_known_sample_is_left_as_it_is(tmp_path: Path) -> None:
+    page = rendered(["x"], title="python -m snippets.nowhere.missing")
+    assert annotate_page(page, tmp_path) == page
+
+
+def test_a_variant_block_shows_the_variant_whose_output_it_is(tmp_path: Path) -> None:
+    guide = tmp_path / "shown"
+    guide.mkdir()
+    (guide / "program.out").write_text(render_sample([], ["main sample"]))
+    (guide / "program.new.out").write_text(render_sample(["#| when as-file", "#| expect exit 1"], ["as a file"]))
+    page = annotate_page(rendered(["as a file"], title="python program.py"), tmp_path)
+    assert "Exits with status 1" in page
