@@ -188,6 +188,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # Built for an address below a folder, as GitHub Pages serves a project site
 # (https://<owner>.github.io/<repository>/), so that links that only work at the root fail.
 SITE_URL = "http://127.0.0.1/queues-verified/"
+REPO_URL = "https://github.com/example/queues-verified"  # as CI passes it: the links under every page
 
 
 @pytest.fixture(scope="session")
@@ -203,7 +204,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL),
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL, REPO_URL=REPO_URL),
         capture_output=True,
         text=True,
         timeout=300,

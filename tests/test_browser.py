@@ -328,6 +328,8 @@ def test_a_missing_page_gets_the_styled_404_page_that_links_back(browser: Browse
     assert watched.errors == [document_404], watched.errors  # Chromium's console line for the page itself
     header = page.locator("header.md-header")
     assert header.evaluate("element => getComputedStyle(element).position") == "sticky", "the theme's CSS is missing"
+    assert page.locator("article a", has_text="Where to start").count() == 1, "the 404 page shows no way to start"
+    assert page.locator("article a", has_text="Questions and answers").count() == 1
     page.locator("a.md-header__button.md-logo").click()
     page.wait_for_load_state("networkidle")
     assert page.url == base_url

@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import yaml
+from conftest import REPO_URL
 from markdown.extensions.toc import slugify
 
 from harness import badges
@@ -313,3 +315,39 @@ def test_every_api_row_links_to_a_program_that_shows_it_or_cites_the_source() ->
         if PLATFORM_OR_VERSION.search(line) and not SOURCE.search(line) and "shown on" not in line:
             problems.append(f"docs/reference/api.md:{number}: names a platform or version but cites no source")
     assert not problems, "\n".join(problems)
+
+
+META_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
+
+
+def content_pages(built_site: Path) -> list[Path]:
+    return sorted(built_site.rglob("index.html"))
+
+
+def test_every_page_has_a_description_of_its_own(built_site: Path) -> None:
+    """For search engines and link previews: what this page answers, not the site's sentence."""
+    loader = type("MkDocsLoader", (yaml.SafeLoader,), {})
+    loader.add_constructor("!ENV", lambda _loader, _node: None)  # MkDocs' tag; not needed here
+    site = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    found: dict[str, list[str]] = {}
+    for page in content_pages(built_site):
+        match = META_DESCRIPTION.search(page.read_text(encoding="utf-8"))
+        description = html.unescape(match.group(1)) if match else ""
+        found.setdefault(description, []).append(page.relative_to(built_site).as_posix())
+    shared = {text: pages for text, pages in found.items() if len(pages) > 1 or not text}
+    assert site["site_description"].strip() not in found, "a page has the site's description instead of its own"
+    assert not shared, f"pages without a description of their own: {shared}"
+
+
+def test_every_page_links_to_its_source_and_to_reporting_a_wrong_claim(built_site: Path) -> None:
+    missing = []
+    for page in content_pages(built_site):
+        text = page.read_text(encoding="utf-8")
+        source = re.search(rf'<a href="{re.escape(REPO_URL)}/blob/main/docs/([^"]+)">Source of this page</a>', text)
+        if source is None or not (ROOT / "docs" / source.group(1)).is_file():
+            missing.append(f"{page.relative_to(built_site)}: no link to its source file")
+        if not re.search(
+            rf'<a href="{re.escape(REPO_URL)}/issues/new\?title=Wrong%20claim[^"]*">Report a wrong claim</a>', text
+        ):
+            missing.append(f"{page.relative_to(built_site)}: no link to report a wrong claim")
+    assert not missing, "\n".join(missing)
