@@ -150,6 +150,17 @@ def finish(process: subprocess.Popen[bytes]) -> tuple[int, float]:
     return process.returncode, usage.ru_utime + usage.ru_stime
 
 
+def machine_cpu() -> tuple[float, float] | None:
+    """Seconds since boot the machine's CPUs spent busy and idle, summed over cores (Linux's /proc/stat)."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / ticks, idle / ticks
+
+
 def check(python: Path, extra: list[str]) -> int:
     if any(arg.startswith("--python") for arg in extra):
         interpreters: list[str] = []
@@ -159,6 +170,7 @@ def check(python: Path, extra: list[str]) -> int:
         versions = ", ".join(".".join(map(str, version)) for version in reversed(found))
         print(f"dev.py: running the programs with CPython {versions}", flush=True)
     started = time.monotonic()
+    machine_before = machine_cpu()
     pytest = [str(python), "-m", "pytest", *interpreters, *extra]
     if names_tests(extra):  # the tests asked for, in one process
         status, cpu = finish(start(pytest))
@@ -184,6 +196,16 @@ def check(python: Path, extra: list[str]) -> int:
         print(
             f"dev.py: lower bound = CPU of the check and every process it waited for {cpu:.1f} s / {cores} cores = "
             f"{cpu / cores:.1f} s; wall / lower bound = {wall / (cpu / cores):.2f} (target: 1.3 or less)",
+            flush=True,
+        )
+    machine_after = machine_cpu()
+    if machine_before and machine_after:
+        busy = machine_after[0] - machine_before[0]
+        idle = machine_after[1] - machine_before[1]
+        share = 100 * busy / max(busy + idle, 1e-9)
+        print(
+            f"dev.py: meanwhile the machine's {cores} cores were busy {share:.0f}% of the time ({busy:.1f} s of "
+            "CPU, every process counted: the check's, those no one waited for, and any other)",
             flush=True,
         )
     return status
