@@ -98,5 +98,5 @@ def test_the_matrix_has_a_row_per_program_with_its_anchor() -> None:
     assert rows[2] == (
         '| <span id="verified-g-p"></span>`g/p` | 3.12: fork, spawn, forkserver<br>3.13: fork | not on record '
         "| not on record | 2026-11-23 |"
-    )
+    )  # no page shows g/p; a program a page shows links to it (checked on the built site by test_site)
     assert rows[3] == '| <span id="verified-g-q"></span>`g/q` | not on record | not on record | not on record | never |'

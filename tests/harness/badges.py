@@ -154,6 +154,16 @@ def footer(program: Program, entry: dict[str, Any] | None) -> str:
     )
 
 
+def shown_on(program: Program) -> str | None:
+    """The page that shows the program in full, relative to docs/ (``guides/closing.md``), if any."""
+    include = f'--8<-- "{program.relative}"'
+    docs = program.root / "docs"
+    for page in sorted(docs.rglob("*.md")):
+        if include in page.read_text(encoding="utf-8"):
+            return page.relative_to(docs).as_posix()
+    return None
+
+
 def matrix(programs: list[Program], results: Results) -> str:
     """A table of where each program was verified, one row per program, for the verification page."""
     platforms = [name for name in CLAIMED_PLATFORMS]
@@ -174,7 +184,10 @@ def matrix(programs: list[Program], results: Results) -> str:
                 "<br>".join(f"{_ranges(numbers)}: {', '.join(methods)}" for methods, numbers in by_methods.items())
                 or "not on record"
             )
-        name = f'<span id="{matrix_anchor(program)}"></span>`{program.name}`'
+        page = shown_on(program)
+        name = f'<span id="{matrix_anchor(program)}"></span>' + (
+            f"[`{program.name}`]({page})" if page else f"`{program.name}`"
+        )
         lines.append(f"| {name} | {' | '.join(cells)} | {entry.get('date', 'never')} |")
     return "\n".join(lines)
 
