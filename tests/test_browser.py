@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import gzip
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -153,26 +154,6 @@ class Watched:
         self.bytes += len(gzip.compress(body, compresslevel=6))
 
 
-def test_every_page_loads_cleanly_offline_and_light(
-    browser: Browser, base_url: str, built_site: Path, request: pytest.FixtureRequest
-) -> None:
-    weights: dict[str, tuple[int, int]] = {}
-    problems = []
-    for path in pages_of(built_site):
-        page = browser.new_page()
-        watched = Watched(page, base_url)
-        page.goto(base_url + path, wait_until="networkidle")
-        weights[path or "/"] = (watched.bytes, watched.raw_bytes)
-        problems += [f"{path or '/'}: console error: {error}" for error in watched.errors]
-        problems += [f"{path or '/'}: request to another host: {url}" for url in watched.external]
-        if watched.bytes > LIMIT:
-            problems.append(f"{path or '/'}: {watched.bytes} bytes transferred, over the {LIMIT} limit")
-        page.close()
-    request.config.stash[PAGE_WEIGHTS] = weights
-    assert len(weights) >= 4, "too few pages found"
-    assert not problems, "\n".join(problems)
-
-
 AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js")  # axe-core, as the pinned package ships it
 # Violations that come from the theme's own markup, not from this site's pages or CSS, each with why it stays.
 THEME_ONLY = {
@@ -224,29 +205,85 @@ def contrast(first: list[float], second: list[float]) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_violation_the_site_causes(browser: Browser, base_url: str, built_site: Path, scheme: str) -> None:
-    """axe-core on every page (contrast, link styles, names, landmarks); every colour in code at 4.5:1 or more."""
-    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    script = AXE.read_text(encoding="utf-8")
+@dataclass
+class Visit:
+    """One page, loaded by a first-time reader in one colour scheme."""
+
+    weight: tuple[int, int]  # bytes transferred, gzip-compressed and raw (light only)
+    problems: list[str]  # console errors, requests to another host (light only)
+    accessibility: list[str]  # what axe-core found, and code colours under 4.5:1
+
+
+def accessibility_problems(page: Page, where: str) -> list[str]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("axe.run({exclude: [['.highlight pre']]}, {resultTypes: ['violations']})")
     found = []
-    for path in pages_of(built_site):
-        page.goto(base_url + path, wait_until="load")
-        page.evaluate(script)
-        results = page.evaluate("axe.run({exclude: [['.highlight pre']]}, {resultTypes: ['violations']})")
-        for violation in results["violations"]:
-            for node in violation["nodes"]:
-                target = " ".join(str(part) for part in node["target"])
-                if any(rule == violation["id"] and where in target for rule, where in THEME_ONLY):
-                    continue
-                summary = node.get("failureSummary", "").replace("\n", " ")[:300]
-                found.append(f"{path or '/'} ({scheme}): {violation['id']} at {target}: {summary}")
-        for colour, behind, where in page.evaluate(CODE_COLOURS):
-            ratio = contrast(colour, behind)
-            if ratio < 4.5:
-                found.append(f"{path or '/'} ({scheme}): code text {where!r} at {ratio:.2f}:1 ({colour} on {behind})")
-    context.close()
+    for violation in results["violations"]:
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            if any(rule == violation["id"] and part in target for rule, part in THEME_ONLY):
+                continue
+            summary = node.get("failureSummary", "").replace("\n", " ")[:300]
+            found.append(f"{where}: {violation['id']} at {target}: {summary}")
+    for colour, behind, element in page.evaluate(CODE_COLOURS):
+        ratio = contrast(colour, behind)
+        if ratio < 4.5:
+            found.append(f"{where}: code text {element!r} at {ratio:.2f}:1 ({colour} on {behind})")
+    return found
+
+
+@pytest.fixture(scope="module")
+def visits(browser: Browser, base_url: str, built_site: Path) -> Callable[[str], dict[str, Visit]]:
+    """``visits("dark")``: every page, each loaded once in that scheme in a fresh context (nothing cached)."""
+    done: dict[str, dict[str, Visit]] = {}
+
+    def visit(scheme: str) -> dict[str, Visit]:
+        if scheme not in done:
+            done[scheme] = {}
+            viewport = {"width": 1280, "height": 900}
+            shared = browser.new_context(color_scheme=scheme, viewport=viewport)  # for the dark visits
+            for path in pages_of(built_site):
+                where = f"{path or '/'} ({scheme})"
+                if scheme == "light":  # a first visit, nothing cached: what it loads; the dark one checks colours
+                    context = browser.new_context(color_scheme=scheme, viewport=viewport)
+                    page = context.new_page()
+                    watched = Watched(page, base_url)
+                    page.goto(base_url + path, wait_until="networkidle")
+                    problems = [f"{where}: console error: {error}" for error in watched.errors]
+                    problems += [f"{where}: request to another host: {url}" for url in watched.external]
+                    done[scheme][path or "/"] = Visit(
+                        (watched.bytes, watched.raw_bytes), problems, accessibility_problems(page, where)
+                    )
+                    context.close()
+                else:
+                    page = shared.pages[0] if shared.pages else shared.new_page()
+                    page.goto(base_url + path, wait_until="load")
+                    done[scheme][path or "/"] = Visit((0, 0), [], accessibility_problems(page, where))
+            shared.close()
+        return done[scheme]
+
+    return visit
+
+
+def test_every_page_loads_cleanly_offline_and_light(
+    visits: Callable[[str], dict[str, Visit]], request: pytest.FixtureRequest
+) -> None:
+    pages = visits("light")
+    problems = [problem for visit in pages.values() for problem in visit.problems]
+    problems += [
+        f"{path}: {visit.weight[0]} bytes transferred, over the {LIMIT} limit"
+        for path, visit in pages.items()
+        if visit.weight[0] > LIMIT
+    ]
+    request.config.stash[PAGE_WEIGHTS] = {path: visit.weight for path, visit in pages.items()}
+    assert len(pages) >= 4, "too few pages found"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violation_the_site_causes(visits: Callable[[str], dict[str, Visit]], scheme: str) -> None:
+    """axe-core on every page (contrast, link styles, names, landmarks); every colour in code at 4.5:1 or more."""
+    found = [problem for visit in visits(scheme).values() for problem in visit.accessibility]
     assert not found, f"{len(found)} accessibility problems:\n" + "\n".join(sorted(set(found))[:40])
 
 
@@ -263,9 +300,7 @@ def test_the_copy_button_copies_exactly_each_program(browser: Browser, base_url:
             if program is None:
                 continue
             block = page.locator(".highlight", has=page.locator(f'span.filename:text-is("{title}")')).first
-            block.scroll_into_view_if_needed()
-            block.hover()
-            block.locator('button.md-code__button[data-md-type="copy"]').click()
+            block.locator('button.md-code__button[data-md-type="copy"]').click()  # scrolls to it first
             copied = page.evaluate("navigator.clipboard.readText()")
             assert copied == program.path.read_text(encoding="utf-8").rstrip("\n"), f"copy of {program.relative}"
             checked += 1
@@ -305,7 +340,8 @@ def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: s
     page.goto(base_url, wait_until="networkidle")
     search = page.locator("input.md-search__input")
     search.click()
-    search.press_sequentially(term)  # the search box reacts to key presses, as a reader types
+    search.fill(term[:-1])
+    search.press_sequentially(term[-1])  # the search box reacts to a key press, as when a reader types
     found_it = (
         f"[...document.querySelectorAll('.md-search-result__item a')].some(a => a.href.includes({expected_page!r}))"
     )
@@ -335,8 +371,8 @@ def test_search_finds_readers_words_among_the_first_results(browser: Browser, ba
     missed = []
     for term, expected_pages in READERS_WORDS.items():
         search.click()
-        search.fill("")
-        search.press_sequentially(term)
+        search.fill(term[:-1])
+        search.press_sequentially(term[-1])
         first_three = "[...document.querySelectorAll('.md-search-result__item > a')].slice(0, 3)"
         top = f"{first_three}.some(a => {list(expected_pages)!r}.some(page => a.href.includes(page)))"
         try:
@@ -370,8 +406,8 @@ def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             wide.append(f"{path or '/'}: {overflow} px wider than the screen")
-        name = (path.strip("/").replace("/", "-") or "home") + "-phone.png"
-        page.screenshot(path=str(SCREENSHOTS / name))
+        if path in ("", "guides/first-queue/"):  # a guide's are saved in both schemes by the test above
+            page.screenshot(path=str(SCREENSHOTS / ((path.strip("/").replace("/", "-") or "home") + "-phone.png")))
     context.close()
     desktop = browser.new_page(viewport={"width": 1280, "height": 900})
     for path in ("", "guides/first-queue/"):
@@ -379,6 +415,32 @@ def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url:
         desktop.screenshot(path=str(SCREENSHOTS / ((path.strip("/").replace("/", "-") or "home") + "-desktop.png")))
     desktop.close()
     assert not wide, "\n".join(wide)
+
+
+@pytest.mark.parametrize(("scheme", "width"), [("light", 1440), ("dark", 1440), ("light", 390), ("dark", 390)])
+def test_each_output_line_shows_its_process_in_the_browser(
+    browser: Browser, base_url: str, scheme: str, width: int
+) -> None:
+    """The label before each line is drawn (CSS content from data-stream), in the process's colour, in both
+    schemes; a screenshot of the output block is saved as a test artifact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(base_url + "guides/stopping-consumers/", wait_until="load")
+    block = page.locator(".labelled-output", has_text="one_stop_value_per_consumer")
+    drawn = block.locator(".out-line").evaluate_all(
+        """lines => lines.map(line => [line.dataset.stream, getComputedStyle(line, "::before").content,
+                                       getComputedStyle(line, "::before").color])"""
+    )
+    assert len(drawn) > 20
+    assert all(content == f'"{stream}"' for stream, content, _ in drawn), drawn[:3]
+    colours = {stream: colour for stream, _, colour in drawn}
+    assert len(set(colours.values())) == len(colours) == 6, colours  # 3 producers, 2 consumers, main
+    assert block.locator(".varies").first.get_attribute("title") == "differs between runs"
+    block.scroll_into_view_if_needed()
+    block.screenshot(path=str(SCREENSHOTS / f"stopping-consumers-output-{width}-{scheme}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"stopping-consumers-{width}-{scheme}.png"), full_page=False)
+    context.close()
 
 
 def test_content_tabs_switch(browser: Browser, base_url: str) -> None:
