@@ -130,11 +130,15 @@ def names_tests(extra: list[str]) -> bool:
     return any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in extra)
 
 
-def start(command: list[str], report: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
-    """Start a tool of the venv in the project root; its output goes to ``report`` if given."""
+def start(command: list[str], report: IO[bytes] | None = None, nice: int = 0) -> subprocess.Popen[bytes]:
+    """Start a tool of the venv in the project root; its output goes to ``report`` if given.
+
+    ``nice`` lowers its priority (POSIX), and that of every process it starts.
+    """
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     stderr = subprocess.STDOUT if report else None
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=report, stderr=stderr)
+    lower = (lambda: os.nice(nice)) if nice and os.name == "posix" else None
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=report, stderr=stderr, preexec_fn=lower)
 
 
 def run(command: list[str]) -> int:
@@ -178,8 +182,10 @@ def check(python: Path, extra: list[str]) -> int:
         # The browser tests in a second pytest process beside the others: each of the two
         # runs its tests one after another, and together they keep both cores busy.
         # Its report is printed after the other's; its own cache keeps the two from racing.
+        # At a lower priority: the program runs beside it include lessons about timing
+        # (a consumer that gives up after a 0.2 s wait), which Chromium must not starve.
         with tempfile.TemporaryFile() as browser_report:
-            browser = start([*pytest, "-o", "cache_dir=.pytest_cache/browser", BROWSER_TESTS], browser_report)
+            browser = start([*pytest, "-o", "cache_dir=.pytest_cache/browser", BROWSER_TESTS], browser_report, nice=10)
             status, cpu = finish(start([*pytest, f"--ignore={BROWSER_TESTS}"]))
             browser_status, browser_cpu = finish(browser)
             browser_report.seek(0)

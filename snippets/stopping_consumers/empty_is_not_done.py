@@ -29,7 +29,7 @@ def pausing_producer(q: Queue[int], consumer_running: Event) -> None:
     consumer_running.wait()
     for item in range(4):
         if item == 2:
-            time.sleep(0.5)  # e.g. waiting for a slow network read
+            time.sleep(1.0)  # e.g. waiting for a slow network read
         q.put(item)
 
 
