@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 
 import axe_playwright_python
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from harness.browsers import find_chrome
+from harness.inventory import nav_pages
 from harness.programs import discover
 from harness.running import ROOT
 from harness.weights import LIMIT, PAGE_WEIGHTS
@@ -93,22 +93,6 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
-
-
-def nav_pages() -> list[str]:
-    """The pages in the order of mkdocs.yml's nav, as paths below the base URL."""
-
-    def walk(entries: list[Any]) -> list[str]:
-        found = []
-        for entry in entries:
-            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
-            found += walk(value) if isinstance(value, list) else [value]
-        return found
-
-    loader = type("MkDocsLoader", (yaml.SafeLoader,), {})
-    loader.add_constructor("!ENV", lambda _loader, _node: None)  # MkDocs' tag (site_url); not needed here
-    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=loader)["nav"]  # noqa: S506
-    return ["" if page == "index.md" else page.removesuffix(".md") + "/" for page in walk(nav)]
 
 
 def pages_of(built_site: Path) -> list[str]:
@@ -387,18 +371,6 @@ def test_search_finds_readers_words_among_the_first_results(browser: Browser, ba
             missed.append(f"{term!r}: none of {expected_pages} among the first three of {hrefs[:5]}")
     page.close()
     assert not missed, "\n".join(missed)
-
-
-def test_previous_and_next_links_walk_the_guides(browser: Browser, base_url: str) -> None:
-    page = browser.new_page()
-    page.goto(base_url, wait_until="networkidle")
-    visited = [page.url]
-    while page.locator("a.md-footer__link--next").count():
-        page.locator("a.md-footer__link--next").click()
-        page.wait_for_load_state("load")
-        visited.append(page.url)
-    assert [url.removeprefix(base_url) for url in visited] == nav_pages()
-    page.close()
 
 
 def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url: str, built_site: Path) -> None:

@@ -14,13 +14,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 from conftest import REPO_URL
 from markdown.extensions.toc import slugify
 
 from harness import badges
 from harness.highlight import hl_lines
-from harness.inventory import scan_page
+from harness.inventory import mkdocs_config, nav_pages, scan_page
 from harness.matching import classify
 from harness.outputs import stream_label
 from harness.programs import Program, discover
@@ -326,9 +325,7 @@ def content_pages(built_site: Path) -> list[Path]:
 
 def test_every_page_has_a_description_of_its_own(built_site: Path) -> None:
     """For search engines and link previews: what this page answers, not the site's sentence."""
-    loader = type("MkDocsLoader", (yaml.SafeLoader,), {})
-    loader.add_constructor("!ENV", lambda _loader, _node: None)  # MkDocs' tag; not needed here
-    site = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    site = mkdocs_config()
     found: dict[str, list[str]] = {}
     for page in content_pages(built_site):
         match = META_DESCRIPTION.search(page.read_text(encoding="utf-8"))
@@ -351,3 +348,19 @@ def test_every_page_links_to_its_source_and_to_reporting_a_wrong_claim(built_sit
         ):
             missing.append(f"{page.relative_to(built_site)}: no link to report a wrong claim")
     assert not missing, "\n".join(missing)
+
+
+NEXT_LINK = re.compile(r'<a href="([^"]+)" class="md-footer__link md-footer__link--next"')
+
+
+def test_the_next_links_walk_every_page_in_the_order_of_the_nav(built_site: Path) -> None:
+    """From the home page, each page's "Next" link leads to the next page of the nav, to the last one."""
+    walked = [""]
+    while True:
+        current = built_site / walked[-1] / "index.html"
+        found = NEXT_LINK.search(current.read_text(encoding="utf-8"))
+        if found is None or len(walked) > len(nav_pages()):
+            break
+        target = (current.parent / found.group(1)).resolve().relative_to(built_site.resolve()).as_posix()
+        walked.append("" if target == "." else target.removesuffix("/") + "/")
+    assert walked == nav_pages()

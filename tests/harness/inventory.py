@@ -18,6 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines
 from .programs import Program, discover
@@ -295,3 +298,24 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
                 "Delete it or restore its program."
             )
     return problems
+
+
+def mkdocs_config(root: Path = ROOT) -> dict[str, Any]:
+    """mkdocs.yml as data; MkDocs' ``!ENV`` values read as None (the checks do not need them)."""
+    loader = type("MkDocsLoader", (yaml.SafeLoader,), {})
+    loader.add_constructor("!ENV", lambda _loader, _node: None)
+    config: dict[str, Any] = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    return config
+
+
+def nav_pages(root: Path = ROOT) -> list[str]:
+    """The pages in the order of mkdocs.yml's nav, as paths below the site's address ('' for the home page)."""
+
+    def walk(entries: list[Any]) -> list[str]:
+        found = []
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            found += walk(value) if isinstance(value, list) else [value]
+        return found
+
+    return ["" if page == "index.md" else page.removesuffix(".md") + "/" for page in walk(mkdocs_config(root)["nav"])]
