@@ -31,6 +31,8 @@ SOMETIMES_MEASURED = {
         "if task == 3:": "runs only in pool workers; terminate() at the end of the with block kills those still "
         "running (no coverage data), while one that already took the pool's stop signal exits and saves it",
         "return task * task": "as above",
+        "time.sleep(0.05)": "runs only when main's first look finds the killed worker not yet replaced; the pool "
+        "checks every 0.1 s, so whether it already has depends on timing (under spawn it rarely has)",
     },
 }
 TOOLCHAIN = sys.version_info[:2]  # the Python that measures coverage: the one running the checks
