@@ -232,28 +232,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.section("page weight")
         for line in page_weights(weights):
             terminalreporter.write_line(line)
-    wall = time.monotonic() - _STARTED
-    lines = pool.summary(wall)
+    # The whole check's wall time and bounds: dev.py prints them, as it alone sees both test processes.
+    lines = pool.summary(time.monotonic() - _STARTED)
     if lines:
         terminalreporter.section("verification time")
         for line in lines:
             terminalreporter.write_line(line)
-        cpu, cores = session_cpu(), os.cpu_count() or 1
-        if cpu:
-            terminalreporter.write_line(
-                f"whole check: {wall:.1f} s wall; lower bound = CPU of every process it waited for "
-                f"{cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s; wall / lower bound = {wall / (cpu / cores):.2f}"
-            )
-
-
-def session_cpu() -> float:
-    """User and system seconds of this process and of every process it (or the runs it adopted) waited for."""
-    if os.name != "posix":
-        return 0.0
-    import resource
-
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def record_verification(session: pytest.Session) -> None:

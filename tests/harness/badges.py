@@ -90,15 +90,10 @@ def badge(entry: dict[str, Any] | None) -> str:
     if not entry or not entry.get("platforms"):
         return "Not verified yet: run `python3 dev.py check`."
     parts = []
-    for platform in sorted(
-        entry["platforms"], key=lambda name: list(PLATFORMS.values()).index(name) if name in PLATFORMS.values() else 99
-    ):
-        versions = entry["platforms"][platform]
-        by_methods: dict[tuple[str, ...], list[str]] = {}
-        for version in sorted(versions, key=_version_key):
-            by_methods.setdefault(tuple(versions[version]), []).append(version)
+    for platform in sorted(entry["platforms"], key=_platform_rank):
         described = "; ".join(
-            f"CPython {', '.join(numbers)} under {', '.join(methods)}" for methods, numbers in by_methods.items()
+            f"CPython {', '.join(numbers)} under {', '.join(methods)}"
+            for methods, numbers in _by_methods(entry["platforms"][platform]).items()
         )
         parts.append(f"{platform} with {described}")
     return f"Verified on {'; on '.join(parts)} ({entry['date']})."
@@ -121,7 +116,7 @@ def badge_chips(entry: dict[str, Any] | None) -> list[str]:
     """
     if not entry or not entry.get("platforms"):
         return ["not verified yet"]
-    platforms = sorted(entry["platforms"], key=lambda name: _platform_rank(name))
+    platforms = sorted(entry["platforms"], key=_platform_rank)
     versions = {version for platform in platforms for version in entry["platforms"][platform]}
     methods = {method for platform in platforms for found in entry["platforms"][platform].values() for method in found}
     return [
@@ -134,6 +129,15 @@ def badge_chips(entry: dict[str, Any] | None) -> list[str]:
 
 def _platform_rank(name: str) -> int:
     return list(PLATFORMS.values()).index(name) if name in PLATFORMS.values() else 99
+
+
+def _by_methods(versions: dict[str, list[str]]) -> dict[tuple[str, ...], list[str]]:
+    """The versions of one platform grouped by the start methods that passed: {("fork", ...): ["3.10", ...]}."""
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for version in sorted(versions, key=_version_key):
+        if versions[version]:
+            grouped.setdefault(tuple(versions[version]), []).append(version)
+    return grouped
 
 
 def matrix_anchor(program: Program) -> str:
@@ -166,7 +170,7 @@ def shown_on(program: Program) -> str | None:
 
 def matrix(programs: list[Program], results: Results) -> str:
     """A table of where each program was verified, one row per program, for the verification page."""
-    platforms = [name for name in CLAIMED_PLATFORMS]
+    platforms = list(CLAIMED_PLATFORMS)
     lines = [
         f"| Program | {' | '.join(platforms)} | Last change |",
         f"| --- | {' | '.join('---' for _ in platforms)} | --- |",
@@ -175,13 +179,9 @@ def matrix(programs: list[Program], results: Results) -> str:
         entry = results.get(program.name) or {}
         cells = []
         for platform in platforms:
-            versions = entry.get("platforms", {}).get(platform, {})
-            by_methods: dict[tuple[str, ...], list[str]] = {}
-            for version in sorted(versions, key=_version_key):
-                if versions[version]:
-                    by_methods.setdefault(tuple(versions[version]), []).append(version)
+            grouped = _by_methods(entry.get("platforms", {}).get(platform, {}))
             cells.append(
-                "<br>".join(f"{_ranges(numbers)}: {', '.join(methods)}" for methods, numbers in by_methods.items())
+                "<br>".join(f"{_ranges(numbers)}: {', '.join(methods)}" for methods, numbers in grouped.items())
                 or "not on record"
             )
         page = shown_on(program)

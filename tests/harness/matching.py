@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .sample import Rules, Sample, SampleError, shown
+from .sample import Channel, Rules, Sample, SampleError, shown
 
 MAIN = "main"
 
@@ -70,6 +70,24 @@ class Token:
         return Counter(line.text for line in self.lines)
 
 
+def claims(raw: str, rules: Rules) -> list[tuple[Channel, re.Match[str]]]:
+    """Every channel whose pattern matches the line, in rule order: more than one is an error."""
+    found = [(channel, channel.pattern.search(raw)) for channel in rules.channels]
+    return [(channel, match) for channel, match in found if match]
+
+
+def stream_of(raw: str, rules: Rules) -> str:
+    """The stream of a line: its channel, ``name[key]`` for a family member, or ``main``; ignored lines too."""
+    return _stream(claims(raw, rules))
+
+
+def _stream(matched: list[tuple[Channel, re.Match[str]]]) -> str:
+    if not matched:
+        return MAIN
+    channel, found = matched[0]
+    return f"{channel.name}[{found.group(1)}]" if channel.family else channel.name
+
+
 def classify(output: list[str], rules: Rules, first: int = 1) -> tuple[list[Line], list[Problem]]:
     """Assign every line a stream and normalise it; report lines two channels claim.
 
@@ -80,8 +98,7 @@ def classify(output: list[str], rules: Rules, first: int = 1) -> tuple[list[Line
     for number, raw in enumerate(output, start=first):
         if any(rule.pattern.search(raw) for rule in rules.ignored):
             continue
-        claims = [(channel, channel.pattern.search(raw)) for channel in rules.channels]
-        matched = [(channel, found) for channel, found in claims if found]
+        matched = claims(raw, rules)
         if len(matched) > 1:
             names = " and ".join(channel.name for channel, _ in matched)
             problems.append(
@@ -92,13 +109,11 @@ def classify(output: list[str], rules: Rules, first: int = 1) -> tuple[list[Line
                     "rules overlap or two processes' lines were torn together",
                 )
             )
-        text, channel_name, stream = raw, MAIN, MAIN
+        text, channel_name, stream = raw, MAIN, _stream(matched)
         if matched:
             channel, found = matched[0]
-            channel_name = stream = channel.name
+            channel_name = channel.name
             if channel.family:
-                key = found.group(1)
-                stream = f"{channel.name}[{key}]"
                 text = raw[: found.start(1)] + "{key}" + raw[found.end(1) :]
         values: dict[str, list[str]] = {}
         for redaction in rules.redactions:

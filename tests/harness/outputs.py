@@ -26,7 +26,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
-from .matching import MAIN
+from .matching import MAIN, stream_of
 from .programs import SNIPPETS
 from .sample import Rules, Sample, parse_sample
 
@@ -58,15 +58,6 @@ def stream_label(stream: str) -> str:
     return f"{name} {key.rstrip(']')}" if key else name
 
 
-def stream_of(raw: str, rules: Rules) -> str:
-    """The stream a line belongs to, as the matcher assigns it (``consumer[1]``, ``main``); ignored lines too."""
-    for channel in rules.channels:
-        found = channel.pattern.search(raw)
-        if found:
-            return f"{channel.name}[{found.group(1)}]" if channel.family else channel.name
-    return MAIN
-
-
 def _marked(raw: str, rules: Rules) -> str:
     """The line, escaped, with every value a ``redact`` rule matches marked as varying."""
     spans: list[tuple[int, int]] = []
@@ -80,6 +71,11 @@ def _marked(raw: str, rules: Rules) -> str:
         position = end
     out.append(html.escape(raw[position:], quote=False))
     return "".join(out)
+
+
+def _amount(low: int, high: int | None) -> str:
+    """``2``, ``2 or more``, ``2 to 5``: a `count` or `members` range in words."""
+    return f"{low} or more" if high is None else f"{low}" if low == high else f"{low} to {high}"
 
 
 def _quoted(template: str) -> str:
@@ -104,27 +100,12 @@ def requirements(rules: Rules, streams: list[str]) -> list[str]:
     for channel in named:
         if channel.family:
             low, high, _ = rules.members.get(channel.name, (None, None, 0))
-            how_many = (
-                "as many of them as here"
-                if low is None
-                else f"{low} or more of them"
-                if high is None
-                else f"{low} of them"
-                if low == high
-                else f"{low} to {high} of them"
-            )
+            how_many = "as many of them as here" if low is None else f"{_amount(low, high)} of them"
             items.append(f"Every {channel.name} prints lines of the same pattern as the others; {how_many}.")
     if rules.redactions:
         items.append(f"{VARIES.format('Marked values')} differ between runs.")
     for count in rules.counts:
-        times = (
-            f"{count.low} or more times"
-            if count.high is None
-            else f"{count.low} times"
-            if count.low == count.high
-            else f"{count.low} to {count.high} times"
-        )
-        items.append(f"{_quoted(count.template)} may appear {times}.")
+        items.append(f"{_quoted(count.template)} may appear {_amount(count.low, count.high)} times.")
     for rule in rules.unordered:
         items.append(
             f"Consecutive lines matching <code>{html.escape(rule.pattern.pattern)}</code> may come in any order."
@@ -135,13 +116,9 @@ def requirements(rules: Rules, streams: list[str]) -> list[str]:
             "of times; they are not compared."
         )
     for order in rules.orders:
-        before = _quoted(order.before) if order.before_is_template else f"every {order.before} line"
+        before = _quoted(order.before) if order.before_is_template else f"Every {order.before} line"
         after = _quoted(order.after) if order.after_is_template else f"any {order.after} line"
-        items.append(
-            f"{before[0].upper()}{before[1:]} comes before {after}."
-            if not order.before_is_template
-            else f"{before} comes before {after}."
-        )
+        items.append(f"{before} comes before {after}.")
     for same in rules.sames:
         how = "in any order" if same.as_multiset else "in the same order"
         items.append(f"The values in {_quoted(same.left)} lines are those in {_quoted(same.right)} lines, {how}.")

@@ -85,12 +85,8 @@ def run_against_sample(
         )
 
     def printed_everything(stdout: str) -> bool:
-        return not match_output(sample, stdout.split("\n")[:-1])
-
-    if not sample.output:  # recording a new sample: it has printed everything once it has gone quiet
-
-        def printed_everything(stdout: str) -> bool:
-            return True
+        # Recording a new sample, there is nothing to match yet: it has printed everything once it goes quiet.
+        return not sample.output or not match_output(sample, stdout.split("\n")[:-1])
 
     return run_program(
         program.module,
@@ -187,10 +183,10 @@ class RunPool:
         if self.started is None:
             self.started = time.monotonic()
 
-        measured = self.coverage is not None and self.coverage.measures(method, python)
-        extra_env = self.coverage.environment(program, method) if self.coverage and measured else None
-
-        coverage_folder = self.coverage.run_folder(program, method) if self.coverage and measured else None
+        coverage = self.coverage if self.coverage and self.coverage.measures(method, python) else None
+        measured = coverage is not None
+        extra_env = coverage.environment(program, method) if coverage else None
+        coverage_folder = coverage.run_folder(program, method) if coverage else None
 
         def work() -> Run:
             sample = load_sample(program, run_kind(method, python))
@@ -229,10 +225,12 @@ class RunPool:
         return len(self.all_runs()) - len(self.runs())
 
     def summary(self, session_wall: float) -> list[str]:
-        reused = [
-            f"{self.reused()} runs reused: earlier passing runs with the same program, samples, harness and "
-            "interpreter (harness/reuse.py); `python3 dev.py check --fresh` runs them again"
-        ] * bool(self.reused())
+        reused = []
+        if self.reused():
+            reused.append(
+                f"{self.reused()} runs reused: earlier passing runs with the same program, samples, harness and "
+                "interpreter (harness/reuse.py); `python3 dev.py check --fresh` runs them again"
+            )
         runs = self.runs()
         if not runs or self.started is None:
             return reused

@@ -252,14 +252,6 @@ def _request_stacks(group: int) -> dict[int, str]:
     return {int(pid): command for pid, command in processes.items()}
 
 
-def shared_memory_entries() -> set[str]:
-    """Named semaphores and shared-memory segments that exist now (Linux: /dev/shm; elsewhere unknown)."""
-    shm = Path("/dev/shm")
-    if not shm.is_dir():
-        return set()
-    return {entry.name for entry in shm.iterdir() if entry.name.startswith(("sem.", "psm_", "mp-", "wnsm_"))}
-
-
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 _REAPED_CPU: dict[int, float] = {}  # session -> CPU seconds of its orphans that this process reaped
 _REAPED_LOCK = threading.Lock()
