@@ -165,6 +165,12 @@ def machine_cpu() -> tuple[float, float] | None:
     return (sum(fields[:8]) - idle) / ticks, idle / ticks
 
 
+def combined(*statuses: int) -> int:
+    """One exit status for several pytest processes: the first failure; "no tests" only if none ran any."""
+    ran = [status for status in statuses if status != NO_TESTS_SELECTED]
+    return next((status for status in ran if status), 0) if ran else NO_TESTS_SELECTED
+
+
 def check(python: Path, extra: list[str]) -> int:
     if any(arg.startswith("--python") for arg in extra):
         interpreters: list[str] = []
@@ -193,8 +199,7 @@ def check(python: Path, extra: list[str]) -> int:
             sys.stdout.buffer.write(browser_report.read())
             sys.stdout.flush()
         cpu += browser_cpu
-        if browser_status not in (0, NO_TESTS_SELECTED):
-            status = status or browser_status
+        status = combined(status, browser_status)
     wall = time.monotonic() - started
     cores = os.cpu_count() or 1
     print(f"dev.py: check {'passed' if status == 0 else 'FAILED'} in {wall:.1f} s", flush=True)

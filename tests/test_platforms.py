@@ -216,3 +216,11 @@ def test_a_faked_platform_is_seen_by_the_test_s_own_thread_only(fake: Callable[.
     assert seen_elsewhere.result() == (sys.platform, os.name == "posix")
     with pytest.raises(ValueError, match="cannot fake"):
         running.faked(ROOT="/elsewhere").__enter__()
+
+
+def test_the_two_test_processes_give_one_exit_status() -> None:
+    """dev.py runs the browser tests beside the others: `-k` may select tests in only one of the two."""
+    no_tests = dev.NO_TESTS_SELECTED
+    assert dev.combined(0, no_tests) == 0 and dev.combined(no_tests, 0) == 0  # one ran and passed
+    assert dev.combined(no_tests, 1) == 1 and dev.combined(1, 0) == 1 and dev.combined(0, 2) == 2
+    assert dev.combined(no_tests, no_tests) == no_tests
