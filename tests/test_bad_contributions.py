@@ -29,7 +29,13 @@ from harness.update import update_sample
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the runner's process-group checks need POSIX")
 
 
-def contribute(root: Path, source: str, rules: list[str] | None = None, output: list[str] | None = None) -> Program:
+def contribute(
+    root: Path,
+    source: str,
+    rules: list[str] | None = None,
+    output: list[str] | None = None,
+    stderr: list[str] | None = None,
+) -> Program:
     """Write ``snippets/broken/program.py`` under ``root``, and its sample unless ``output`` is None."""
     package = root / "snippets" / "broken"
     package.mkdir(parents=True, exist_ok=True)
@@ -37,7 +43,7 @@ def contribute(root: Path, source: str, rules: list[str] | None = None, output: 
         (folder / "__init__.py").write_text("")
     (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
     if output is not None:
-        (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules or []], output))
+        (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules or []], output, stderr))
     return Program(package / "program.py")
 
 
@@ -204,9 +210,62 @@ def test_unexpected_stderr_fails_unless_declared(tmp_path: Path) -> None:
     program = contribute(tmp_path, source, [], ["ok"])
     message = verdict_of(program)
     assert message is not None and message.startswith("snippets/broken/program.py:1: wrote to stderr (under fork)")
-    assert "warning: something" in message and "`#| stderr REGEX`" in message
+    assert "warning: something" in message and "`python3 dev.py update -k broken/program`" in message
     contribute(tmp_path, source, ["stderr ^warning: something$"], ["ok"])
+    assert load_sample(program) == (  # a rule alone is not enough: the page shows the recorded stderr
+        "snippets/broken/program.out:1: stderr '^warning: something$' matches nothing the recorded run wrote to "
+        "stderr (it recorded none: record it with `python3 dev.py update`)"
+    )
+    contribute(tmp_path, source, ["stderr ^warning: something$"], ["ok"], ["warning: something"])
     assert verdict_of(program) is None
+
+
+def test_update_records_stderr_only_with_a_rule_that_declares_it(tmp_path: Path) -> None:
+    source = 'import sys\nprint("ok", flush=True)\nprint("warning: something", file=sys.stderr)\n'
+    program = contribute(tmp_path, source, [], [])
+    with pytest.raises(AssertionError, match=r"no `stderr REGEX` rule says that it should"):
+        update_sample(program, sys.executable, rechecks=1)
+    contribute(tmp_path, source, ["stderr something"], [])
+    update_sample(program, sys.executable, rechecks=1)
+    sample = parse_sample(program.sample_path)
+    assert (sample.output, sample.stderr) == (["ok"], ["warning: something"])
+    assert program.sample_path.read_text().endswith(
+        "ok\n#| --8<-- [end:output]\n#| --8<-- [start:stderr]\nwarning: something\n"
+    )
+
+
+def test_recorded_stderr_is_compared_but_not_its_traceback_frames(tmp_path: Path) -> None:
+    source = """
+        import multiprocessing as mp
+        def fail(n):
+            raise ValueError(f"bad item {n}")
+        if __name__ == "__main__":
+            children = [mp.Process(target=fail, args=(n,)) for n in (1, 2)]
+            for child in children:
+                child.start()
+            for child in children:
+                child.join()
+            print("done", flush=True)
+    """
+    recorded = [  # frames differ between versions and methods; the order of the two tracebacks varies
+        "Process Process-2:",
+        "Traceback (most recent call last):",
+        '  File "…/some/other/frame.py", line 1, in elsewhere',
+        "ValueError: bad item 2",
+        "Process Process-1:",
+        "Traceback (most recent call last):",
+        "ValueError: bad item 1",
+    ]
+    program = contribute(tmp_path, source, ["stderr ValueError"], ["done"], recorded)
+    for method in ("fork", "spawn"):
+        assert verdict_of(program, method) is None
+    changed = source.replace('f"bad item {n}"', 'f"bad item {n + 1}"')
+    contribute(tmp_path, changed, ["stderr ValueError"], ["done"], recorded)
+    message = verdict_of(program)
+    assert message is not None and message.startswith(
+        "snippets/broken/program.out:6: stderr differs from the recorded one (under fork)"
+    )
+    assert "missing 1x: ValueError: bad item 1" in message and "extra 1x:   ValueError: bad item 3" in message
 
 
 def test_a_crash_names_the_line_that_raised(tmp_path: Path) -> None:
@@ -467,6 +526,10 @@ def test_a_shared_memory_leak_fails_even_when_a_rule_allows_the_warning(tmp_path
         """,
         [r"stderr leaked shared_memory"],
         ["made a block"],
+        [
+            "…/lib/python3.11/multiprocessing/resource_tracker.py:254: UserWarning: resource_tracker: There appear "
+            "to be 1 leaked shared_memory objects to clean up at shutdown"
+        ],
     )
     message = verdict_of(program)
     assert message is not None

@@ -420,6 +420,24 @@ def test_each_output_line_shows_its_process_in_the_browser(
     context.close()
 
 
+def test_the_ctrl_c_page_shows_what_the_workers_wrote_to_stderr(browser: Browser, base_url: str) -> None:
+    """The stderr block is visible below the output, titled and ruled, its traceback frames in italics."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "guides/ctrl-c/", wait_until="load")
+    block = page.locator(".stderr-output").first
+    block.scroll_into_view_if_needed()
+    assert block.is_visible()
+    assert block.locator(".filename").inner_text() == "stderr"
+    code = block.locator("code").inner_text()
+    assert code.count("KeyboardInterrupt") == 2 and "Process Process-1:" in code, code
+    assert float(block.evaluate("element => parseFloat(getComputedStyle(element).borderLeftWidth)")) > 0
+    frames = block.locator(".not-compared").evaluate_all("lines => lines.map(l => getComputedStyle(l).fontStyle)")
+    assert frames and set(frames) == {"italic"}, frames
+    block.screenshot(path=str(SCREENSHOTS / "ctrl-c-stderr.png"))
+    page.close()
+
+
 def test_content_tabs_switch(browser: Browser, base_url: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(base_url, wait_until="networkidle")

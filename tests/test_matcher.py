@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.matching import check_sample, match_output, report
-from harness.sample import RunKind, Sample, SampleError, parse_sample, render_sample
+from harness.sample import RunKind, Sample, SampleError, parse_sample, render_sample, shorten_paths
 
 
 def make_sample(tmp_path: Path, header: list[str], output: list[str]) -> Sample:
@@ -253,3 +253,41 @@ def test_a_misplaced_or_malformed_when_rule_is_reported(
     with pytest.raises(SampleError) as raised:
         parse_sample(path)
     assert message in str(raised.value)
+
+
+def test_stderr_is_recorded_after_stdout_and_its_markers_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "program.out"
+    path.write_text(render_sample(["#| stderr Boom"], ["out"], ["Traceback (most recent call last):", "Boom"]))
+    sample = parse_sample(path)
+    assert (sample.output, sample.stderr, sample.first_stderr_line) == (
+        ["out"],
+        ["Traceback (most recent call last):", "Boom"],
+        6,
+    )
+    path.write_text("#| --8<-- [start:output]\nout\n#| --8<-- [start:stderr]\nBoom\n")
+    with pytest.raises(SampleError, match=r"program.out:3: the line before .* must be '#\| --8<-- \[end:output\]'"):
+        parse_sample(path)
+    path.write_text("#| --8<-- [start:output]\nout\n#| --8<-- [end:output]\n")
+    with pytest.raises(SampleError, match=r"program.out:3: .* is only written before"):
+        parse_sample(path)
+
+
+def test_recorded_stderr_needs_a_rule_that_declares_it(tmp_path: Path) -> None:
+    path = tmp_path / "program.out"
+    path.write_text(render_sample([], ["out"], ["a stray warning"]))
+    with pytest.raises(SampleError, match=r"program.out:5: the run wrote to stderr, and no `stderr REGEX` rule"):
+        check_sample(parse_sample(path))
+
+
+@pytest.mark.parametrize(
+    ("written", "recorded"),
+    [
+        ('  File "/home/ann/clone/snippets/g/p.py", line 3', '  File "…/snippets/g/p.py", line 3'),
+        ("/usr/lib/python3.12/multiprocessing/process.py:9: W", "…/lib/python3.12/multiprocessing/process.py:9: W"),
+        ('  File "/tmp/snippets-x/cwd/p.py", line 1', '  File "…/p.py", line 1'),
+        ("see https://docs.python.org/3/library/x.html", "see https://docs.python.org/3/library/x.html"),
+        ("…/lib/python3.12/x.py", "…/lib/python3.12/x.py"),  # already short: left alone
+    ],
+)
+def test_stderr_paths_keep_only_what_every_machine_shares(written: str, recorded: str) -> None:
+    assert shorten_paths(written) == recorded

@@ -21,10 +21,10 @@ def rendered(output: list[str], title: str = "python -m snippets.shown.program")
     )
 
 
-def annotated(tmp_path: Path, rules: list[str], output: list[str]) -> str:
+def annotated(tmp_path: Path, rules: list[str], output: list[str], stderr: list[str] | None = None) -> str:
     guide = tmp_path / "shown"
     guide.mkdir(exist_ok=True)
-    (guide / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output))
+    (guide / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output, stderr))
     return annotate_page(rendered(output), tmp_path)
 
 
@@ -122,3 +122,22 @@ def test_a_variant_block_shows_the_variant_whose_output_it_is(tmp_path: Path) ->
     (guide / "program.new.out").write_text(render_sample(["#| when as-file", "#| expect exit 1"], ["as a file"]))
     page = annotate_page(rendered(["as a file"], title="python program.py"), tmp_path)
     assert "Exits with status 1" in page
+
+
+def test_recorded_stderr_is_its_own_block_below_the_output_with_frames_in_italics(tmp_path: Path) -> None:
+    stderr = ["Traceback (most recent call last):", '  File "…/p.py", line 3, in f', "ValueError: 0.25"]
+    page = annotated(tmp_path, ["stderr ValueError", r"redact {n} \d\.\d+"], ["starting"], stderr)
+    block = re.search(
+        r'<div class="highlight stderr-output"><span class="filename">stderr</span>(.*?)</div>', page, re.S
+    )
+    assert block is not None and page.index("starting") < block.start() < page.index("output-legend")
+    assert html.unescape(TAG.sub("", block.group(1))) == "\n".join(stderr) + "\n"
+    assert '<span class="out-line not-compared">  File &quot;…/p.py&quot;, line 3, in f</span>' in block.group(1)
+    assert 'ValueError: <span class="varies" title="differs between runs">0.25</span>' in block.group(1)
+    assert "<strong>Writes to stderr</strong>" in page and "<details" not in page
+    folded = annotated(tmp_path, ["stderr ValueError"], ["starting"], ["ValueError"] + ["  frame"] * 30)
+    assert '<details class="stderr-folded"><summary>stderr: 31 lines, most of them traceback frames' in folded
+
+
+def test_a_program_without_stderr_shows_no_stderr_block(tmp_path: Path) -> None:
+    assert "stderr-output" not in annotated(tmp_path, [], ["starting"])

@@ -33,12 +33,20 @@ PROGRAMS = discover()
 
 @functools.cache
 def rendered_blocks(built_site: Path) -> list[tuple[str, str, str]]:
-    """(page, title, text) of every code block with a title, as a reader would copy it."""
+    """(page, title, text) of every code block with a title, as a reader would copy it.
+
+    A stderr block is titled ``stderr``; here it is ``stderr of <the output block's title>``.
+    """
     blocks = []
     for page in sorted(built_site.rglob("*.html")):
+        output_title = ""
         for match in TITLED_BLOCK.finditer(page.read_text(encoding="utf-8")):
             text = html.unescape(TAG.sub("", match.group("code")))
-            blocks.append((page.relative_to(built_site).as_posix(), html.unescape(match.group("title")), text))
+            title = html.unescape(match.group("title"))
+            if title == "stderr":
+                title = f"stderr of {output_title}"
+            output_title = title
+            blocks.append((page.relative_to(built_site).as_posix(), title, text))
     return blocks
 
 
@@ -59,13 +67,15 @@ def _numbers(spans: str) -> list[int]:
 
 def expected_texts(title: str) -> list[str]:
     """What a block with this title may show: the program file, its recorded output, or one of its variants'."""
+    stream = "stderr" if title.startswith("stderr of ") else "output"
+    title = title.removeprefix("stderr of ")
     for program in PROGRAMS:
-        if title == program.relative:
+        if title == program.relative and stream == "output":
             return [program.path.read_text(encoding="utf-8").rstrip("\n")]
         if title == f"python -m {program.module}":
-            return ["\n".join(parse_sample(program.sample_path).output)]
+            return ["\n".join(getattr(parse_sample(program.sample_path), stream))]
         if title == f"python {program.path.name}" and program.variant_paths:
-            return ["\n".join(parse_sample(path).output) for path in program.variant_paths]
+            return ["\n".join(getattr(parse_sample(path), stream)) for path in program.variant_paths]
     return []
 
 
@@ -82,10 +92,15 @@ def test_every_titled_block_shows_a_program_or_a_sample(built_site: Path) -> Non
 def test_the_program_and_its_output_are_rendered_exactly_as_their_files(built_site: Path, program: Program) -> None:
     """One test per program, so that `dev.py check -k <guide>/<program>` checks its rendered blocks too."""
     titles = {program.relative, f"python -m {program.module}", f"python {program.path.name}"}
+    titles |= {f"stderr of {title}" for title in titles}
     own = [(page, title, text) for page, title, text in rendered_blocks(built_site) if title in titles]
     shown = {title for _, title, _ in own}
     assert program.relative in shown, f"{program.relative} is not rendered on any page"
     assert f"python -m {program.module}" in shown, f"the output of {program.relative} is not rendered"
+    for path in [program.sample_path, *program.variant_paths]:
+        title = f"python -m {program.module}" if path == program.sample_path else f"python {program.path.name}"
+        if parse_sample(path).stderr:
+            assert f"stderr of {title}" in shown, f"the stderr {path.name} records is not rendered below {title!r}"
     differ = [
         f"{page}: the block titled {title!r} differs from its file"
         for page, title, text in own
@@ -97,6 +112,7 @@ def test_the_program_and_its_output_are_rendered_exactly_as_their_files(built_si
 OUTPUT_BLOCK = re.compile(
     r'<div class="highlight(?P<labelled> labelled-output)?"[^>]*><span class="filename">python -m (?P<module>[\w.]+)'
     r"</span><pre[^>]*>(?:<span></span>)?<code>(?P<code>.*?)</code></pre></div>\s*"
+    r'(?P<stderr>(?:<details class="stderr-folded">.*?</details>|<div class="highlight stderr-output">.*?</div>)\s*)?'
     r'(?P<legend><div class="output-legend">.*?</div>)?',
     re.S,
 )
@@ -130,7 +146,9 @@ def test_every_output_block_shows_who_printed_each_line_and_what_the_checks_requ
                 problems.append(f"{where}: meant to hang, and the block does not say so")
             if sample.rules.exit_code and f"Exits with status {sample.rules.exit_code}" not in legend:
                 problems.append(f"{where}: exits with status {sample.rules.exit_code}, and the block does not say so")
-            if sample.rules.redactions and 'class="varies"' not in block["code"]:
+            if bool(sample.stderr) != bool(block["stderr"]) or (sample.stderr and "Writes to stderr" not in legend):
+                problems.append(f"{where}: its recorded stderr ({len(sample.stderr)} lines) is not shown and explained")
+            if sample.rules.redactions and 'class="varies"' not in block["code"] + (block["stderr"] or ""):
                 problems.append(f"{where}: no value marked as differing between runs")
     assert seen == set(PROGRAMS), f"output blocks not found for {sorted(p.name for p in set(PROGRAMS) - seen)}"
     assert not problems, "\n".join(problems)

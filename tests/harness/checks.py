@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .matching import check_sample, match_output, report
+from .matching import check_sample, match_output, match_stderr, report
 from .programs import Program
 from .running import LAUNCHER, OUTPUT_LIMIT, NamedResource, Run
 from .sample import RunKind, Sample, SampleError, parse_sample, shown
@@ -172,17 +172,24 @@ def judge(run: Run, sample: Sample) -> str | None:
             f"{program}:{at}: left the {what} {resource.name} behind {how}: it was still there once every process "
             f"of the run had ended (created at {resource.created_at}; the checks removed it). {fix}"
         )
-    if rules.stderr:
-        for rule in rules.stderr:
-            if not rule.pattern.search(run.stderr):
-                failures.append(
-                    f"{where}:{rule.line}: stderr does not contain {rule.pattern.pattern!r} {how}. Fix the rule or "
-                    "the program.\nstderr:\n" + (_excerpt(stderr) or "(empty)")
-                )
-    elif stderr and run.returncode == rules.exit_code:
+    if sample.stderr:
+        differs = match_stderr(sample, run.stderr)
+        if differs:
+            failures.append(
+                f"{where}:{sample.first_stderr_line}: stderr differs from the recorded one {how} (its unindented "
+                "lines are compared, in any order, after redaction):\n" + differs + "\nstderr:\n" + _excerpt(stderr)
+            )
+    for rule in rules.stderr:
+        if not rule.pattern.search(run.stderr):
+            failures.append(
+                f"{where}:{rule.line}: stderr does not contain {rule.pattern.pattern!r} {how}. Fix the rule or "
+                "the program.\nstderr:\n" + (_excerpt(stderr) or "(empty)")
+            )
+    if stderr and not sample.stderr and run.returncode == rules.exit_code:
         failures.append(
-            f"{program}:{program_line(stderr, program_path)}: wrote to stderr {how}, which must stay empty. Fix "
-            f"the program, or declare what it writes with `#| stderr REGEX` in {where}. stderr:\n" + _excerpt(stderr)
+            f"{program}:{program_line(stderr, program_path)}: wrote to stderr {how}, and {where} records no "
+            "stderr. Fix the program; or, if the lesson is what it writes, record it with `python3 dev.py update "
+            f"-k {run.module.removeprefix('snippets.').replace('.', '/')}`. stderr:\n" + _excerpt(stderr)
         )
     problems = match_output(sample, run.output)
     if problems:

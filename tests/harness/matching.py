@@ -18,9 +18,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .sample import Channel, Rules, Sample, SampleError, shown
+from .sample import Channel, Rules, Sample, SampleError, shorten_paths, shown
 
 MAIN = "main"
+UNDECLARED_STDERR = (
+    "the run wrote to stderr, and no `stderr REGEX` rule says that it should. If writing to stderr is the "
+    "lesson, add a rule naming the line it must contain (say `#| stderr KeyboardInterrupt`); otherwise fix "
+    "the program"
+)
 
 
 @dataclass
@@ -458,7 +463,7 @@ def check_sample(sample: Sample) -> None:
                     sample.path, rule.line, f"{rule.pattern.pattern!r} matches no line of the recorded run"
                 )
     for redaction in rules.redactions:
-        if not any(redaction.pattern.search(text) for text in raw):
+        if not any(redaction.pattern.search(text) for text in [*raw, *sample.stderr]):
             raise SampleError(
                 sample.path, redaction.line, f"redact {redaction.placeholder} matches nothing in the recorded run"
             )
@@ -481,6 +486,16 @@ def check_sample(sample: Sample) -> None:
                     same.line,
                     f"same rule: {side!r} is not a normalised line of the recorded run containing {same.placeholder}",
                 )
+    if sample.stderr and not rules.stderr:
+        raise SampleError(sample.path, sample.first_stderr_line, UNDECLARED_STDERR)
+    for rule in rules.stderr:
+        if not rule.pattern.search("\n".join(sample.stderr)):
+            raise SampleError(
+                sample.path,
+                rule.line,
+                f"stderr {rule.pattern.pattern!r} matches nothing the recorded run wrote to stderr"
+                + ("" if sample.stderr else " (it recorded none: record it with `python3 dev.py update`)"),
+            )
     problems = match_output(sample, sample.output)
     if problems:
         pointed = re.search(r"(?:rule at line|sample file line) (\d+)", problems[0].message)
@@ -489,3 +504,43 @@ def check_sample(sample: Sample) -> None:
             int(pointed.group(1)) if pointed else sample.first_output_line,
             "the recorded run does not satisfy its own rules:\n" + "\n".join(p.message for p in problems),
         )
+
+
+def stderr_lines(stderr: str) -> list[str]:
+    """A run's stderr as a sample records it: its lines, each absolute path shortened (sample.shorten_paths)."""
+    text = shorten_paths(stderr)
+    return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+
+
+def is_compared(stderr_line: str) -> bool:
+    """Whether the check compares this stderr line: not a traceback's frames, source lines or markers.
+
+    Those are indented, and they differ between Python versions (3.11 added the ``^^^`` markers,
+    each version has its own bootstrap frames) and start methods; the unindented lines, such as
+    ``Process Process-1:``, ``Traceback (most recent call last):`` and the exception itself, do not.
+    """
+    return bool(stderr_line.strip()) and stderr_line[:1] not in (" ", "\t")
+
+
+def _messages(lines: list[str], rules: Rules) -> Counter[str]:
+    counted: Counter[str] = Counter()
+    for line in filter(is_compared, lines):
+        for redaction in rules.redactions:
+            line = redaction.pattern.sub(redaction.placeholder, line)
+        counted[line] += 1
+    return counted
+
+
+def match_stderr(sample: Sample, stderr: str) -> str | None:
+    """How the run's stderr differs from the recorded one, or None.
+
+    The unindented lines, after redaction, must be the same lines the same number of times, in any
+    order: two processes writing tracebacks at once interleave them.
+    """
+    expected, actual = _messages(sample.stderr, sample.rules), _messages(stderr_lines(stderr), sample.rules)
+    if expected == actual:
+        return None
+    missing, extra = expected - actual, actual - expected
+    parts = [f"  missing {count}x: {line}" for line, count in missing.items()]
+    parts += [f"  extra {count}x:   {line}" for line, count in extra.items()]
+    return "\n".join(parts)

@@ -26,7 +26,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
-from .matching import MAIN, stream_of
+from .matching import MAIN, is_compared, stream_of
 from .programs import SNIPPETS
 from .sample import Rules, Sample, parse_sample
 
@@ -37,6 +37,7 @@ OUTPUT_BLOCK = re.compile(
 )
 COLOURS = 8  # .stream-0 ... .stream-7 in docs/stylesheets/extra.css, light and dark
 VARIES = '<span class="varies" title="differs between runs">{}</span>'
+STDERR_OPEN_LINES = 24  # a longer stderr (a traceback per process) starts folded, one click away
 
 
 def sample_for(title: str, text: str, snippets: Path = SNIPPETS) -> Sample | None:
@@ -131,7 +132,9 @@ def requirements(rules: Rules, streams: list[str]) -> list[str]:
         items.append(f"<strong>Exits with status {rules.exit_code}</strong>, on purpose.")
     if rules.stderr:
         items.append(
-            "Also writes to stderr, which must contain "
+            "<strong>Writes to stderr</strong> (the block titled stderr): the same unindented lines in every run, "
+            "in any order; the indented traceback frames, in italics, differ between Python versions and are not "
+            "compared. It must contain "
             + " and ".join(f"<code>{html.escape(rule.pattern.pattern)}</code>" for rule in rules.stderr)
             + "."
         )
@@ -177,8 +180,31 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
     items = "".join(f"<li>{item}</li>" for item in requirements(sample.rules, streams))
     legend.append(f'<p class="output-legend-title">What every checked run must show</p><ul>{items}</ul>')
     trailing = "\n" if text.endswith("\n") else ""
+    stderr = f"\n{stderr_block(sample)}" if sample.stderr else ""
     return (
-        f'{head}{chr(10).join(out)}{trailing}{block.group("tail")}\n<div class="output-legend">{"".join(legend)}</div>'
+        f"{head}{chr(10).join(out)}{trailing}{block.group('tail')}{stderr}\n"
+        f'<div class="output-legend">{"".join(legend)}</div>'
+    )
+
+
+def stderr_block(sample: Sample) -> str:
+    """The recorded stderr as its own block, below stdout: compared lines plain, traceback frames in italics."""
+    lines = [
+        _marked(raw, sample.rules)
+        if is_compared(raw)
+        else f'<span class="out-line not-compared">{html.escape(raw)}</span>'
+        for raw in sample.stderr
+    ]
+    block = (
+        '<div class="highlight stderr-output"><span class="filename">stderr</span><pre><code>'
+        + "\n".join(lines)
+        + "\n</code></pre></div>"
+    )
+    if len(sample.stderr) <= STDERR_OPEN_LINES:
+        return block
+    return (
+        f'<details class="stderr-folded"><summary>stderr: {len(sample.stderr)} lines, most of them traceback '
+        f"frames</summary>{block}</details>"
     )
 
 

@@ -27,6 +27,10 @@ from pathlib import Path
 
 RULE_PREFIX = "#|"
 OUTPUT_MARKER = "#| --8<-- [start:output]"
+# What the program wrote to stderr follows its stdout, after these two lines (only when it wrote any):
+# the end marker keeps a page's `<program>.out:output` include to stdout.
+OUTPUT_END = "#| --8<-- [end:output]"
+STDERR_MARKER = "#| --8<-- [start:stderr]"
 # The time limit of one run: at least three times the slowest run of any program on a busy
 # machine (4.8 s with eight runs at once on two cores), so that load is never taken for a hang.
 # Passing runs never wait for it; a program meant to hang is stopped once it has gone quiet.
@@ -163,8 +167,14 @@ class Sample:
     path: Path
     header: list[str]  # the rule lines, kept verbatim for updates
     rules: Rules
-    output: list[str]  # the captured run
+    output: list[str]  # the captured run's stdout
     first_output_line: int  # line number of output[0] in the file
+    stderr: list[str] = field(default_factory=list)  # what the captured run wrote to stderr, paths shortened
+
+    @property
+    def first_stderr_line(self) -> int:
+        """The line number in the sample file of stderr[0] (after stdout and the two marker lines)."""
+        return self.first_output_line + len(self.output) + 2
 
     def file_line(self, output_index: int) -> int:
         """The line number in the sample file of output line ``output_index``."""
@@ -341,7 +351,18 @@ def parse_sample(path: Path) -> Sample:
         raise SampleError(
             path, rules.when.line, "`when` belongs in a sample variant, <program>.<name>.out, beside this sample"
         )
-    return Sample(path, lines[:marker], rules, lines[marker + 1 :], marker + 2)
+    output, stderr = lines[marker + 1 :], []
+    if STDERR_MARKER in output:
+        at = output.index(STDERR_MARKER)
+        if at == 0 or output[at - 1] != OUTPUT_END:
+            raise SampleError(
+                path, marker + at + 2, f"the line before {STDERR_MARKER!r} must be {OUTPUT_END!r}, which ends stdout"
+            )
+        output, stderr = output[: at - 1], output[at + 1 :]
+    elif OUTPUT_END in output:
+        at = output.index(OUTPUT_END)
+        raise SampleError(path, marker + at + 2, f"{OUTPUT_END!r} is only written before {STDERR_MARKER!r}")
+    return Sample(path, lines[:marker], rules, output, marker + 2, stderr)
 
 
 def is_variant(path: Path) -> bool:
@@ -349,9 +370,32 @@ def is_variant(path: Path) -> bool:
     return "." in path.stem
 
 
-def render_sample(header: list[str], output: list[str]) -> str:
-    """The text of a sample file with this header and this captured run."""
-    return "\n".join([*header, OUTPUT_MARKER, *output]) + "\n"
+def render_sample(header: list[str], output: list[str], stderr: list[str] | None = None) -> str:
+    """The text of a sample file with this header and this captured run (stdout, and stderr if any)."""
+    after = [OUTPUT_END, STDERR_MARKER, *stderr] if stderr else []
+    return "\n".join([*header, OUTPUT_MARKER, *output, *after]) + "\n"
+
+
+# An absolute path to a file: the project's, the interpreter's or a scratch folder's. Each machine has its own.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~…])/(?:[^\s\"':/]+/)+(?P<file>[^\s\"':/]+)")
+KEPT_FROM = re.compile(r"/(?=(?:snippets|lib/python3\.\d+)/)")
+
+
+def shorten_paths(text: str) -> str:
+    """Replace each absolute path's machine-specific start by an ellipsis.
+
+    ``/home/ann/clone/snippets/g/p.py`` -> ``…/snippets/g/p.py``,
+    ``/usr/lib/python3.11/multiprocessing/process.py`` -> ``…/lib/python3.11/multiprocessing/process.py``,
+    any other ``/tmp/x/cwd/p.py`` -> ``…/p.py``: what differs between machines is left out of a
+    recorded stderr, and out of what it is compared with.
+    """
+
+    def shorten(found: re.Match[str]) -> str:
+        path = found.group(0)
+        kept = [at.end() for at in KEPT_FROM.finditer(path)]
+        return "…/" + (path[kept[-1] :] if kept else found.group("file"))
+
+    return ABSOLUTE_PATH.sub(shorten, text)
 
 
 def skip_reason(rules: Rules) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .checks import judge
-from .matching import check_sample
+from .matching import UNDECLARED_STDERR, check_sample, stderr_lines
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
 from .programs import Program, start_methods
 from .running import Run
@@ -30,11 +30,14 @@ def _record(
     run = run_once(sample)
     kept = bool(sample.output) and judge(run, sample) is None
     if not kept:
-        recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2)
-        problem = judge(run, recorded)  # everything but the output: exit status, stderr, leftovers, timeout
+        stderr = stderr_lines(run.stderr)
+        recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2, stderr)
+        problem = judge(run, recorded)  # everything but the output: exit status, stderr rules, leftovers, timeout
         if problem:
             raise AssertionError(f"not recorded: the run itself is not acceptable.\n{problem}")
-        sample.path.write_text(render_sample(sample.header, run.output), encoding="utf-8")
+        if stderr and not sample.rules.stderr:
+            raise AssertionError(f"not recorded: {shown(sample.path)}: {UNDECLARED_STDERR}. stderr:\n{run.stderr}")
+        sample.path.write_text(render_sample(sample.header, run.output, stderr), encoding="utf-8")
     fresh = parse_sample(sample.path)
     check_sample(fresh)
     failures = []
