@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 
 def stop_consumers(q: Queue[T | None], consumers: int) -> None:
-    """Put one stop value (`None`) per consumer, after every producer has finished.
+    """Put one stop value (`None`) per consumer, after every producer ended.
 
     Each consumer takes exactly one `None` and stops, so none waits forever
     and no item that was put before is left behind. Call it only after
@@ -98,7 +98,7 @@ def drain(q: Queue[T], timeout: float = 0.1) -> list[T]:
 def handle_tasks(
     q: JoinableQueue[T | None], handle: Callable[[T], object]
 ) -> tuple[int, int]:
-    """Handle tasks until the stop value, marking each one done even when it fails.
+    """Handle tasks until the stop value; mark each done even when it fails.
 
     `task_done()` runs in a `finally:` clause, so a task that raises still
     counts as finished and `join()` on the queue can return. The stop value
@@ -131,14 +131,15 @@ def handle_tasks(
                 return succeeded, failed
             handle(item)
             succeeded += 1
-        except Exception:  # noqa: BLE001  (a failing task must not end the loop or skip task_done)
+        # a failing task must not end the loop or skip task_done
+        except Exception:  # noqa: BLE001
             failed += 1
         finally:
             q.task_done()
 
 
 def close_when_done(q: Queue[T]) -> None:
-    """Say this process will put nothing more, and wait until its items are in the pipe.
+    """Say this process puts nothing more; wait till its items are in the pipe.
 
     `close()` stops this process's use of the queue; it does not close the
     queue for other processes. `join_thread()` then waits for the feeder

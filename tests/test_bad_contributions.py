@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from harness import running
-from harness.checks import judge, load_sample
+from harness.checks import judge, load_sample, stale_traceback
 from harness.pool import ALONE, run_against_sample
 from harness.programs import SNIPPETS, Program
 from harness.running import alive_in_group
@@ -479,7 +479,7 @@ def test_update_tries_the_rules_on_fresh_runs_under_every_method_even_when_the_s
     done = update_sample(program, sys.executable, rechecks=1)
     assert done == (
         "snippets/broken/program.out: kept: it still matches, and held for 1 re-runs under fork, under spawn, "
-        "under forkserver"
+        "under forkserver\nsnippets/broken/program.py: one process, no timeline"
     )
 
 
@@ -612,3 +612,16 @@ def test_an_unjoined_child_is_blamed_on_the_line_it_waits_on(tmp_path: Path) -> 
     assert message is not None
     assert message.startswith("snippets/broken/program.py:3: left processes running after it exited"), message
     assert "Where each was:" in message
+
+
+def test_a_recorded_traceback_that_quotes_an_old_line_of_the_program_is_reported(tmp_path: Path) -> None:
+    source = 'import sys\nprint("ok", flush=True)\nraise SystemExit("bye")\n'
+    frames = ["Traceback (most recent call last):", '  File "…/snippets/broken/program.py", line 3, in <module>']
+    program = contribute(tmp_path, source, ["stderr bye"], ["ok"], [*frames, '    raise SystemExit("bye")', "bye"])
+    assert stale_traceback(parse_sample(program.sample_path), program.path) is None
+    contribute(tmp_path, "# moved\n" + source, ["stderr bye"], ["ok"], [*frames, '    raise SystemExit("bye")', "bye"])
+    assert stale_traceback(parse_sample(program.sample_path), program.path) == (
+        "snippets/broken/program.out:7: the recorded traceback shows line 3 of program.py as "
+        "'raise SystemExit(\"bye\")'; it now reads 'print(\"ok\", flush=True)'. Record the sample again with "
+        "`python3 dev.py update -k broken/program`."
+    )

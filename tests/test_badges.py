@@ -100,3 +100,9 @@ def test_the_matrix_has_a_row_per_program_with_its_anchor() -> None:
         "| not on record | 2026-11-23 |"
     )  # no page shows g/p; a program a page shows links to it (checked on the built site by test_site)
     assert rows[3] == '| <span id="verified-g-q"></span>`g/q` | not on record | not on record | not on record | never |'
+
+
+def test_a_footer_links_from_the_page_that_shows_the_program_whatever_its_depth() -> None:
+    assert badges.relative_prefixes("guides/closing.md") == ("../", "../../")
+    assert badges.relative_prefixes("faq.md") == ("", "../")
+    assert badges.relative_prefixes("index.md") == ("", "")

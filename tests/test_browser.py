@@ -26,6 +26,7 @@ from harness.browsers import find_chrome
 from harness.inventory import nav_pages
 from harness.programs import discover
 from harness.running import ROOT
+from harness.timeline import load, timeline_path
 from harness.weights import LIMIT, PAGE_WEIGHTS
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -373,7 +374,37 @@ def test_search_finds_readers_words_among_the_first_results(browser: Browser, ba
     assert not missed, "\n".join(missed)
 
 
+# Each shaded line whose right end lies beyond its code block's visible width: cut off on screen.
+CUT_SHADED_LINES = """() => [...document.querySelectorAll(".highlight code .hll")].filter(line => {
+    const code = line.closest("code");
+    return line.getClientRects().length && [...line.getClientRects()].some(
+        rect => rect.right > code.getBoundingClientRect().right + 1);
+}).map(line => line.closest(".highlight").querySelector(".filename").textContent + ": " + line.textContent.trim())"""
+
+# Each program block wider than its visible width at this screen size, with every folded line shown.
+SIDEWAYS_PROGRAMS = r"""() => {
+    document.querySelectorAll("details.excerpt-toggle").forEach(toggle => { toggle.open = true; });
+    return [...document.querySelectorAll(".highlight")].filter(block => {
+        const title = block.querySelector(".filename");
+        const code = block.querySelector("code");
+        return title && /^snippets\/.*\.py$/.test(title.textContent) && code.scrollWidth > code.clientWidth;
+    }).map(block => block.querySelector(".filename").textContent);
+}"""
+
+
+def test_no_program_line_scrolls_sideways_on_a_1280_px_screen(browser: Browser, base_url: str) -> None:
+    """Programs are reflowed to the 80 columns a block shows (snippets/ruff.toml makes ruff enforce 79)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    wide = []
+    for path in nav_pages():
+        page.goto(base_url + path, wait_until="load")
+        wide += [f"{path}: {title}" for title in page.evaluate(SIDEWAYS_PROGRAMS)]
+    page.close()
+    assert not wide, "programs that scroll sideways at 1280 px:\n" + "\n".join(wide)
+
+
 def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url: str, built_site: Path) -> None:
+    """Nor does any shaded program line run off a 390 px screen: code wraps there."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
@@ -383,6 +414,7 @@ def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             wide.append(f"{path or '/'}: {overflow} px wider than the screen")
+        wide += [f"{path or '/'}: shaded line cut off: {line}" for line in page.evaluate(CUT_SHADED_LINES)]
         if path in ("", "guides/first-queue/"):  # a guide's are saved in both schemes by the test above
             page.screenshot(path=str(SCREENSHOTS / ((path.strip("/").replace("/", "-") or "home") + "-phone.png")))
     context.close()
@@ -436,6 +468,36 @@ def test_the_ctrl_c_page_shows_what_the_workers_wrote_to_stderr(browser: Browser
     assert frames and set(frames) == {"italic"}, frames
     block.screenshot(path=str(SCREENSHOTS / "ctrl-c-stderr.png"))
     page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_timeline_shows_each_process_of_a_recorded_run(browser: Browser, base_url: str, scheme: str) -> None:
+    """Drawn at build time as inline SVG: no script, no request; its colours follow the scheme."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    recorded = load(timeline_path(ROOT / "snippets" / "stopping_consumers" / "one_stop_value_per_consumer.py"))
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + "guides/stopping-consumers/", wait_until="load")
+    title = page.locator("#timeline-stopping-consumers-one-stop-value-per-consumer-title")
+    figure = page.locator("details.timeline-figure", has=title)
+    svg = figure.locator("svg.timeline")
+    assert not svg.is_visible()  # folded until the reader asks
+    figure.locator("summary").click()
+    assert svg.is_visible()
+    labels = svg.locator(".lane-label").all_text_contents()  # SVG text has no innerText
+    assert len(labels) == len(recorded.processes) == 6 and labels[0] == "main", labels
+    assert sorted(labels[1:]) == ["consumer 0", "consumer 1", "producer 0", "producer 1", "producer 2"]
+    dots = svg.locator("circle.printed").count()
+    assert dots == sum(len(process.lines) for process in recorded.processes)
+    fills = set(
+        svg.locator(".lane-label").evaluate_all(
+            "labels => labels.map(l => getComputedStyle(l).getPropertyValue('fill'))"
+        )
+    )
+    assert len(fills) == 6, fills  # one colour per process, as in the output block
+    assert svg.get_attribute("role") == "img" and "started at 0 ms" in svg.locator("desc").inner_html()
+    figure.screenshot(path=str(SCREENSHOTS / f"stopping-consumers-timeline-{scheme}.png"))
+    context.close()
 
 
 def test_content_tabs_switch(browser: Browser, base_url: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from harness.inventory import check_inventory
 from harness.programs import Program, discover
 from harness.running import ROOT
+from harness.timeline import timeline_path
 
 PROGRAM = '"""Say hello."""\n\nif __name__ == "__main__":\n    print("hello", flush=True)\n'
 SAMPLE = "#| --8<-- [start:output]\nhello\n"
@@ -46,6 +47,7 @@ def test_a_page_shows_the_program_its_output_and_where_it_was_verified(program: 
     names = [
         program.relative,
         *(path.relative_to(ROOT).as_posix() for path in [program.sample_path, *program.variant_paths]),
+        timeline_path(program.path).relative_to(ROOT).as_posix(),
     ]
     pages = [
         page.relative_to(ROOT).as_posix()

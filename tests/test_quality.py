@@ -38,13 +38,13 @@ SOMETIMES_MEASURED = {
 TOOLCHAIN = sys.version_info[:2]  # the Python that measures coverage: the one running the checks
 NEVER_RUN = {
     "snippets/killed_workers/broken_pool.py": {
-        "os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes": KILLED,
+        "os.kill(os.getpid(), signal.SIGKILL)": KILLED,
     },
     "snippets/killed_workers/notice_the_death.py": {
-        "os.kill(os.getpid(), signal.SIGKILL)  # killed holding its first task": KILLED,
+        "os.kill(os.getpid(), signal.SIGKILL)": KILLED,
     },
     "snippets/killed_workers/pool_waits_forever.py": {
-        "os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes": KILLED,
+        "os.kill(os.getpid(), signal.SIGKILL)": KILLED,
     },
     "snippets/killed_workers/killed_in_get.py": {
         "waiting.set()": KILLED,
@@ -62,10 +62,10 @@ NEVER_RUN = {
     },
     "snippets/ctrl_c/interrupts_everyone.py": {
         "time.sleep(5)  # not reached: the KeyboardInterrupt comes first": "the lesson: Ctrl-C interrupts it",
-        "os.setpgid(0, 0)  # a group of its own: the Ctrl-C below reaches no one else": LEADER,
+        "os.setpgid(0, 0)": LEADER,
     },
     "snippets/ctrl_c/clean_stop.py": {
-        "os.setpgid(0, 0)  # a group of its own: the Ctrl-C below reaches no one else": LEADER,
+        "os.setpgid(0, 0)": LEADER,
     },
     "snippets/first_queue/shadowed_name.py": {
         'print("queue full, item dropped", flush=True)': "the except clause itself fails: the lesson",

@@ -28,6 +28,7 @@ from harness.sample import parse_sample
 
 TITLED_BLOCK = re.compile(r'<span class="filename">(?P<title>[^<]*)</span><pre[^>]*>(?P<code>.*?)</pre>', re.S)
 TAG = re.compile(r"<[^>]+>")
+EXCERPT_GAP = re.compile(r'<span class="excerpt-gap">[^<]*</span>')
 PROGRAMS = discover()
 
 
@@ -41,7 +42,8 @@ def rendered_blocks(built_site: Path) -> list[tuple[str, str, str]]:
     for page in sorted(built_site.rglob("*.html")):
         output_title = ""
         for match in TITLED_BLOCK.finditer(page.read_text(encoding="utf-8")):
-            text = html.unescape(TAG.sub("", match.group("code")))
+            code = EXCERPT_GAP.sub("", match.group("code"))  # a copy holds the folded lines, not their marker
+            text = html.unescape(TAG.sub("", code))
             title = html.unescape(match.group("title"))
             if title == "stderr":
                 title = f"stderr of {output_title}"
@@ -169,7 +171,7 @@ def test_highlighted_lines_are_the_statements_the_page_names(built_site: Path) -
         for match in TITLED_BLOCK.finditer(page.read_text(encoding="utf-8")):
             title = html.unescape(match.group("title"))
             if title.endswith(".py"):
-                lines = match.group("code").split("\n")
+                lines = EXCERPT_GAP.sub("", match.group("code")).split("\n")  # folded lines still count
                 marked = [number for number, line in enumerate(lines, start=1) if 'class="hll"' in line]
                 rendered.setdefault((page.relative_to(built_site).as_posix(), title), []).append(marked)
     wrong = [

@@ -14,16 +14,22 @@ def main() -> None:
     for cls in (Queue, JoinableQueue):
         own = [name for name in vars(cls) if not name.startswith("_")]
         inherited = (
-            [] if cls is Queue else [n for n in vars(Queue) if not n.startswith("_")]
+            []
+            if cls is Queue
+            else [n for n in vars(Queue) if not n.startswith("_")]
         )
         print(f"{cls.__name__}:", flush=True)
         for name in own:
             signature = inspect.signature(getattr(cls, name))
-            parameters = list(signature.parameters.values())[1:]  # without self
+            # without self
+            parameters = list(signature.parameters.values())[1:]
             shown = signature.replace(parameters=parameters)
             print(f"  {name}{shown}", flush=True)
         if inherited:
-            print(f"  ... and every method of Queue ({len(inherited)})", flush=True)
+            print(
+                f"  ... and every method of Queue ({len(inherited)})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -18,10 +18,14 @@ def careless_consumer(q: Queue[int]) -> None:
         try:
             item = q.get(timeout=0.5)
             print(f"careless: got {item}", flush=True)
-            handled += itme  # type: ignore[name-defined]  # noqa: F821  (the typo)
+            # itme: a typo for item
+            handled += itme  # type: ignore[name-defined]  # noqa: F821
         except:  # noqa: E722  (the mistake this program shows)
             break
-    print(f"careless: stopped after {handled} of 3 items, and said nothing", flush=True)
+    print(
+        f"careless: stopped after {handled} of 3 items, and said nothing",
+        flush=True,
+    )
 
 
 def careful_consumer(q: Queue[int]) -> None:
@@ -32,7 +36,10 @@ def careful_consumer(q: Queue[int]) -> None:
         except Empty:
             break
         handled += item
-    print(f"careful: stopped on queue.Empty; the items summed to {handled}", flush=True)
+    print(
+        f"careful: stopped on queue.Empty; the items summed to {handled}",
+        flush=True,
+    )
 
 
 def main() -> None:

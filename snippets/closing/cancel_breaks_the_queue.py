@@ -1,4 +1,4 @@
-"""cancel_join_thread() can leave half a message in the pipe, and every reader stuck.
+"""cancel_join_thread() can leave half a message in the pipe: readers stick.
 
 The worker puts an item larger than the pipe holds. Its feeder thread writes
 the first part and waits for a reader. Once main sees data in the pipe, the
@@ -35,12 +35,18 @@ def main() -> None:
         time.sleep(0.01)
     seen.set()
     working.join()
-    print(f"worker exited with code {working.exitcode}, without waiting", flush=True)
+    print(
+        f"worker exited with code {working.exitcode}, without waiting",
+        flush=True,
+    )
     print(f"empty(): {q.empty()}", flush=True)
     taken = threading.Thread(target=q.get, kwargs={"timeout": 1}, daemon=True)
     taken.start()
     taken.join(timeout=2)
-    print(f"get(timeout=1) still waiting after 2 s: {taken.is_alive()}", flush=True)
+    print(
+        f"get(timeout=1) still waiting after 2 s: {taken.is_alive()}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -19,15 +19,21 @@ def consumer(q: Queue[str]) -> None:
     try:
         q.get(timeout=0.5)
     except Empty:
-        print("Consumer: no signal from main's close(); get() waited 0.5 s", flush=True)
+        print(
+            "Consumer: no signal from main's close(); get() waited 0.5 s",
+            flush=True,
+        )
     q.put("still works")
-    print(f"Consumer: put and got back {q.get()!r} on the same queue", flush=True)
+    print(
+        f"Consumer: put and got back {q.get()!r} on the same queue", flush=True
+    )
 
 
 def main() -> None:
     q: Queue[str] = mp.Queue()
     consuming = mp.Process(target=consumer, args=(q,))
-    consuming.start()  # before close(): a child started later would inherit closed ends
+    # before close(): a child started later would inherit closed ends
+    consuming.start()
     q.put("first")
     q.put("second")
     q.close()  # main will put nothing more; the consumer is not told
@@ -38,7 +44,8 @@ def main() -> None:
     except ValueError as error:  # close() ended main's reading too
         closed = str(error).endswith("is closed")
         print(
-            f"Main: get() after close() raised ValueError, closed: {closed}", flush=True
+            f"Main: get() after close() raised ValueError, closed: {closed}",
+            flush=True,
         )
     consuming.join()
 

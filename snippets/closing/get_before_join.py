@@ -1,4 +1,4 @@
-"""Get a process's items before joining it: it cannot exit while they are unwritten.
+"""Get a process's items before joining it: it cannot exit before they leave.
 
 The child puts one item of a million bytes. A pipe holds far less, so the
 child's feeder thread waits for the parent to read, and the child does not
@@ -25,12 +25,16 @@ def main() -> None:
     putting.start()
     putting.join(timeout=1.0)  # without the timeout, this would never return
     print(
-        f"join() first: after 1 s the child is still alive: {putting.is_alive()}",
+        "join() first: after 1 s the child is still alive: "
+        f"{putting.is_alive()}",
         flush=True,
     )
     item = q.get()
     putting.join()
-    print(f"get() first: got {len(item):,} bytes; the child then exited", flush=True)
+    print(
+        f"get() first: got {len(item):,} bytes; the child then exited",
+        flush=True,
+    )
     print(f"child's exit code: {putting.exitcode}", flush=True)
 
 

@@ -22,7 +22,8 @@ def main() -> None:
     except AssertionError as error:
         said = str(error).endswith("not closed")
         print(
-            f"join_thread() before close(): AssertionError 'not closed': {said}",
+            "join_thread() before close(): AssertionError 'not closed': "
+            f"{said}",
             flush=True,
         )
     q.close()
@@ -37,7 +38,8 @@ def main() -> None:
         q.get(timeout=0.1)
     except ValueError as error:
         print(
-            f"get(): ValueError 'is closed': {str(error).endswith('is closed')}",
+            "get(): ValueError 'is closed': "
+            f"{str(error).endswith('is closed')}",
             flush=True,
         )
 

@@ -1,4 +1,4 @@
-"""Stop cleanly on Ctrl-C or SIGTERM: finish or hand back every task, lose none.
+"""Stop cleanly on Ctrl-C or SIGTERM: finish or hand back every task.
 
 Workers ignore SIGINT.  Main ignores it while it starts them, so they are born
 ignoring it (the program checks), and each worker also ignores it itself.
@@ -23,9 +23,12 @@ WORKERS = 2
 TASKS = 20
 
 
-def worker(tasks: Queue[int | None], results: Queue[int], born: Queue[bool]) -> None:
+def worker(
+    tasks: Queue[int | None], results: Queue[int], born: Queue[bool]
+) -> None:
     born.put(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for main to handle
+    # Ctrl-C is for main to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while (task := tasks.get()) is not None:
         time.sleep(0.05)  # the work
         results.put(task)
@@ -55,9 +58,11 @@ def run(label: str, send_signal: Callable[[], None]) -> None:
     for task in range(TASKS):
         tasks.put(task)
     workers = [
-        mp.Process(target=worker, args=(tasks, results, born)) for _ in range(WORKERS)
+        mp.Process(target=worker, args=(tasks, results, born))
+        for _ in range(WORKERS)
     ]
-    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited at start
+    # inherited at start
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     for process in workers:
         process.start()
     signal.signal(signal.SIGINT, request_stop)
@@ -96,9 +101,12 @@ def run(label: str, send_signal: Callable[[], None]) -> None:
 
 
 def main() -> None:
-    if os.getpgrp() != os.getpid():  # started by a script or a tool, not a shell
-        os.setpgid(0, 0)  # a group of its own: the Ctrl-C below reaches no one else
-    run("Ctrl-C", lambda: os.killpg(os.getpgrp(), signal.SIGINT))  # every process
+    # started by a script or a tool, not a shell
+    if os.getpgrp() != os.getpid():
+        # a group of its own: the Ctrl-C below reaches no one else
+        os.setpgid(0, 0)
+    # every process
+    run("Ctrl-C", lambda: os.killpg(os.getpgrp(), signal.SIGINT))
     run("kill", lambda: os.kill(os.getpid(), signal.SIGTERM))  # main only
 
 

@@ -27,18 +27,22 @@ def worker(tasks: Queue[int | None], busy: Semaphore) -> None:
 
 
 def press_ctrl_c() -> None:
-    """Do what a terminal does on Ctrl-C: SIGINT to every process of the group."""
+    """Do what a terminal does on Ctrl-C: SIGINT to the whole group."""
     os.killpg(os.getpgrp(), signal.SIGINT)
 
 
 def main() -> None:
-    if os.getpgrp() != os.getpid():  # started by a script or a tool, not a shell
-        os.setpgid(0, 0)  # a group of its own: the Ctrl-C below reaches no one else
+    # started by a script or a tool, not a shell
+    if os.getpgrp() != os.getpid():
+        # a group of its own: the Ctrl-C below reaches no one else
+        os.setpgid(0, 0)
     tasks: Queue[int | None] = mp.Queue()
     busy = mp.Semaphore(0)
     for task in range(TASKS):
         tasks.put(task)
-    workers = [mp.Process(target=worker, args=(tasks, busy)) for _ in range(WORKERS)]
+    workers = [
+        mp.Process(target=worker, args=(tasks, busy)) for _ in range(WORKERS)
+    ]
     for process in workers:
         process.start()
     for _ in workers:
@@ -50,14 +54,19 @@ def main() -> None:
         print("Main: KeyboardInterrupt", flush=True)
     for process in workers:
         process.join()
-    print(f"Main: the workers' exit codes: {[p.exitcode for p in workers]}", flush=True)
+    print(
+        f"Main: the workers' exit codes: {[p.exitcode for p in workers]}",
+        flush=True,
+    )
     left = []
     while True:
         try:
             left.append(tasks.get(timeout=0.1))
         except Empty:
             break
-    print(f"Main: tasks lost with the workers: {TASKS - len(left)}", flush=True)
+    print(
+        f"Main: tasks lost with the workers: {TASKS - len(left)}", flush=True
+    )
     print(f"Main: tasks never started: {left}", flush=True)
 
 

@@ -1,4 +1,4 @@
-"""What put() does when a bounded queue is full: wait, fail at once, or wait a while.
+"""put() on a full bounded queue: wait, fail at once, or wait a while.
 
 Queue(maxsize=2) holds at most two items that nobody has taken yet.  A third
 put() waits for space by default; block=False and put_nowait() raise
@@ -37,7 +37,8 @@ def main() -> None:
     except Full:
         waited = time.monotonic() - started
         print(
-            f"put(3, timeout=0.2) raised queue.Full after waiting {waited:.2f} s",
+            "put(3, timeout=0.2) raised queue.Full after waiting "
+            f"{waited:.2f} s",
             flush=True,
         )
 

@@ -1,4 +1,4 @@
-"""qsize(), empty() and full() are hints about a moment that has already passed.
+"""qsize(), empty() and full() are hints about a moment already past.
 
 put() does not write into the pipe itself: it appends the item to a buffer
 that a feeder thread flushes a little later.  qsize() and full() count puts
@@ -21,15 +21,18 @@ def main() -> None:
     q.put(1)
     # Read all three at once, straight after the put.
     print(
-        f"right after put(): qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
+        f"right after put(): qsize()={q.qsize()} full()={q.full()} "
+        f"empty()={q.empty()}",
         flush=True,
     )
-    for _ in range(500):  # up to 5 s; the feeder thread writes the item meanwhile
+    # up to 5 s; the feeder thread writes the item meanwhile
+    for _ in range(500):
         time.sleep(0.01)
         if not q.empty():
             break
     print(
-        f"moments later:     qsize()={q.qsize()} full()={q.full()} empty()={q.empty()}",
+        f"moments later:     qsize()={q.qsize()} full()={q.full()} "
+        f"empty()={q.empty()}",
         flush=True,
     )
     q.get()

@@ -1,4 +1,4 @@
-"""What get() does when the queue is empty: wait, fail at once, or wait a while.
+"""get() on an empty queue: wait, fail at once, or wait a while.
 
 get() with no arguments waits as long as it takes (timeout=None is the
 default).  block=False, get_nowait() and timeout=0 raise queue.Empty at once;
@@ -37,7 +37,8 @@ def main() -> None:
         except Empty:
             waited = time.monotonic() - started
             print(
-                f"{label} on an empty queue raised queue.Empty after {waited:.2f} s",
+                f"{label} on an empty queue raised queue.Empty after "
+                f"{waited:.2f} s",
                 flush=True,
             )
 
@@ -45,7 +46,8 @@ def main() -> None:
         q.get(blocking=False)  # type: ignore[call-arg]
     except TypeError:
         print(
-            "get(blocking=False) raised TypeError: the parameter is called block",
+            "get(blocking=False) raised TypeError: "
+            "the parameter is called block",
             flush=True,
         )
 
@@ -55,7 +57,10 @@ def main() -> None:
     item = q.get()  # no timeout: waits for the child's put
     waited = time.monotonic() - started
     print(f"get() waited {waited:.2f} s and returned {item!r}", flush=True)
-    print(f"get() waited for the item rather than failing: {waited >= 0.4}", flush=True)
+    print(
+        f"get() waited for the item rather than failing: {waited >= 0.4}",
+        flush=True,
+    )
     sender.join()
 
 

@@ -18,7 +18,9 @@ WRITERS = 3
 ITEMS = 1000
 
 
-def writer(number: int, q: Queue[tuple[int, int]], start_together: Barrier) -> None:
+def writer(
+    number: int, q: Queue[tuple[int, int]], start_together: Barrier
+) -> None:
     start_together.wait()  # all writers begin at the same moment
     for sequence in range(ITEMS):
         q.put((number, sequence))
@@ -28,7 +30,8 @@ def main() -> None:
     q: Queue[tuple[int, int]] = mp.Queue()
     start_together = mp.Barrier(WRITERS)
     writers = [
-        mp.Process(target=writer, args=(n, q, start_together)) for n in range(WRITERS)
+        mp.Process(target=writer, args=(n, q, start_together))
+        for n in range(WRITERS)
     ]
     for process in writers:
         process.start()
@@ -41,15 +44,20 @@ def main() -> None:
     print(f"received {len(received)} items from {WRITERS} writers", flush=True)
     print(
         "every item exactly once:",
-        sorted(received) == [(n, s) for n in range(WRITERS) for s in range(ITEMS)],
+        sorted(received)
+        == [(n, s) for n in range(WRITERS) for s in range(ITEMS)],
         flush=True,
     )
     in_order = all(
-        [s for n, s in received if n == w] == list(range(ITEMS)) for w in range(WRITERS)
+        [s for n, s in received if n == w] == list(range(ITEMS))
+        for w in range(WRITERS)
     )
-    print(f"each writer's items in the order it put them: {in_order}", flush=True)
     print(
-        "writers of the first 24 items: " + " ".join(str(n) for n, _ in received[:24]),
+        f"each writer's items in the order it put them: {in_order}", flush=True
+    )
+    print(
+        "writers of the first 24 items: "
+        + " ".join(str(n) for n, _ in received[:24]),
         flush=True,
     )
 

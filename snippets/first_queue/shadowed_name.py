@@ -1,4 +1,4 @@
-"""Naming a variable `queue` hides the queue module, and the except clause breaks.
+"""A variable named `queue` hides the queue module: the except clause breaks.
 
 queue.Full and queue.Empty live in the standard `queue` module.  Inside a
 function whose queue variable is called `queue`, the expression `queue.Full`
@@ -15,11 +15,13 @@ from multiprocessing.queues import Queue
 
 
 def add_shadowed(item: int) -> None:
-    queue: Queue[int] = mp.Queue(maxsize=1)  # noqa: F811  (the mistake shown here)
+    # the mistake shown here: this name hides the queue module
+    queue: Queue[int] = mp.Queue(maxsize=1)  # noqa: F811
     queue.put(item)
     try:
         queue.put_nowait(item)
-    # Evaluated only now: `queue` is the Queue object here. (mypy reports it too.)
+    # Evaluated only now: `queue` is the Queue object here.
+    # (mypy reports it too.)
     except queue.Full:  # type: ignore[attr-defined]
         print("queue full, item dropped", flush=True)
 
@@ -38,9 +40,10 @@ def main() -> None:
         add_shadowed(7)
     except AttributeError as error:
         print(f"shadowed version: AttributeError: {error}", flush=True)
+        context = type(error.__context__)
         print(
             "raised while handling:",
-            f"{type(error.__context__).__module__}.{type(error.__context__).__name__}",
+            f"{context.__module__}.{context.__name__}",
             flush=True,
         )
     add_fixed(7)

@@ -17,7 +17,8 @@ def main() -> None:
         words.put(word)
         print(f"put {word!r}", flush=True)
     for _ in range(3):
-        print(f"got {words.get()!r}", flush=True)  # get() waits until an item is there
+        # get() waits until an item is there
+        print(f"got {words.get()!r}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""An "unbounded" queue is bounded by the largest value a semaphore can count to.
+"""An "unbounded" queue is bounded by the most a semaphore can count to.
 
 Queue() and Queue(maxsize=0) both become Queue(maxsize=SEM_VALUE_MAX): the
 queue counts free places with a semaphore, and a semaphore has a ceiling.
@@ -9,10 +9,11 @@ default queue stops accepting put() after 32,767 items nobody has taken.
 from __future__ import annotations
 
 import multiprocessing as mp
+from multiprocessing import synchronize
 from multiprocessing.queues import Queue
 
-# Not in typeshed's stubs, but defined by multiprocessing.synchronize on every platform.
-from multiprocessing.synchronize import SEM_VALUE_MAX  # type: ignore[attr-defined]
+# Not in typeshed's stubs; multiprocessing.synchronize defines it everywhere.
+SEM_VALUE_MAX: int = synchronize.SEM_VALUE_MAX  # type: ignore[attr-defined]
 
 
 def main() -> None:

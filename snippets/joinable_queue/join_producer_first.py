@@ -57,7 +57,10 @@ def run(join_producer_first: bool) -> None:
     else:
         q.join()  # the mistake: nothing was put yet, so this returns at once
         order = "queue before producer"
-    print(f"Main ({order}): join() returned, {done.value} of {TASKS} done", flush=True)
+    print(
+        f"Main ({order}): join() returned, {done.value} of {TASKS} done",
+        flush=True,
+    )
     go.set()
     producing.join()
     q.put(None)

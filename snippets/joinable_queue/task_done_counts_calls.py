@@ -28,7 +28,9 @@ def main() -> None:
     for _ in range(3):
         q.task_done()  # no get() at all
     q.join()
-    print("three puts, no get(), three task_done(): join() returned", flush=True)
+    print(
+        "three puts, no get(), three task_done(): join() returned", flush=True
+    )
     left = []
     while True:
         try:

@@ -1,4 +1,4 @@
-"""Call task_done() in a finally: clause, so a task that fails still counts as done.
+"""Call task_done() in a finally: clause: a task that fails still counts.
 
 Task 0 raises ZeroDivisionError. The consumer reports it and goes on, and
 because task_done() sits in finally:, join() in main still returns.
@@ -24,7 +24,8 @@ def consumer(q: JoinableQueue[int | None]) -> None:
         except ZeroDivisionError as error:
             print(f"Consumer: task {task} failed: {error!r}", flush=True)
         finally:
-            q.task_done()  # runs on success, on failure, and for the stop value
+            # runs on success, on failure, and for the stop value
+            q.task_done()
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""task_done() in finally: does not save join() when an exception kills the consumer.
+"""task_done() in finally: cannot save join() when an error kills the consumer.
 
 The consumer handles ZeroDivisionError and marks every task done in a
 finally: clause. A task it does not expect raises TypeError: finally: still
@@ -23,7 +23,8 @@ def consumer(tasks: JoinableQueue[int | str | None]) -> None:
         try:
             if task is None:
                 return
-            print(f"Consumer: 10 // {task!r} = {10 // task}", flush=True)  # type: ignore[operator]
+            result = 10 // task  # type: ignore[operator]
+            print(f"Consumer: 10 // {task!r} = {result}", flush=True)
         except ZeroDivisionError:
             print(f"Consumer: 10 // {task!r} fails; skipped", flush=True)
         finally:
@@ -37,11 +38,16 @@ def main() -> None:
     for task in TASKS:
         tasks.put(task)
     consuming.join()
-    print(f"Main: the consumer exited with code {consuming.exitcode}", flush=True)
+    print(
+        f"Main: the consumer exited with code {consuming.exitcode}", flush=True
+    )
     joining = threading.Thread(target=tasks.join, daemon=True)
     joining.start()
     joining.join(timeout=1)
-    print(f"Main: join() still waiting after 1 s: {joining.is_alive()}", flush=True)
+    print(
+        f"Main: join() still waiting after 1 s: {joining.is_alive()}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

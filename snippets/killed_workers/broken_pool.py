@@ -1,4 +1,4 @@
-"""ProcessPoolExecutor notices a killed worker: the pool breaks, you submit again.
+"""ProcessPoolExecutor notices a killed worker: the pool breaks; submit again.
 
 When one of its processes dies, the executor fails every future that has no
 result yet with BrokenProcessPool and refuses new work.  Keep what finished,
@@ -18,13 +18,16 @@ TASKS = 8
 
 def square(task: int, attempt: int) -> int:
     if task == 3 and attempt == 1:
-        os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes
+        # the out-of-memory killer strikes
+        os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.1)  # the work
     return task * task
 
 
-def attempt_all(todo: list[int], attempt: int) -> tuple[dict[int, int], list[int]]:
-    """Return the results and the tasks whose future failed with BrokenProcessPool."""
+def attempt_all(
+    todo: list[int], attempt: int
+) -> tuple[dict[int, int], list[int]]:
+    """Return the results, and the tasks whose future got BrokenProcessPool."""
     squares: dict[int, int] = {}
     failed: list[int] = []
     with ProcessPoolExecutor(max_workers=2) as executor:
@@ -41,7 +44,8 @@ def attempt_all(todo: list[int], attempt: int) -> tuple[dict[int, int], list[int
                 executor.submit(square, 0, attempt)
             except BrokenProcessPool:
                 print(
-                    f"Attempt {attempt}: submit() now raises BrokenProcessPool",
+                    f"Attempt {attempt}: submit() now raises "
+                    "BrokenProcessPool",
                     flush=True,
                 )
     return squares, failed
@@ -57,11 +61,13 @@ def main() -> None:
     retried, still_failed = attempt_all(failed, attempt=2)
     squares.update(retried)
     print(
-        f"Attempt 2: {len(retried)} results, {len(still_failed)} BrokenProcessPool",
+        f"Attempt 2: {len(retried)} results, "
+        f"{len(still_failed)} BrokenProcessPool",
         flush=True,
     )
     print(
-        f"All {TASKS} squares: {[squares[task] for task in range(TASKS)]}", flush=True
+        f"All {TASKS} squares: {[squares[task] for task in range(TASKS)]}",
+        flush=True,
     )
 
 

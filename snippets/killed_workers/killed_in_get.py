@@ -1,4 +1,4 @@
-"""A consumer killed while it waits in get() takes the queue's read lock with it.
+"""A consumer killed while waiting in get() takes the read lock with it.
 
 get() holds the queue's read lock while it waits for a message. Killed
 there, the consumer never releases it. Main then puts an item, and its own
@@ -27,15 +27,18 @@ def main() -> None:
     consuming = mp.Process(target=consumer, args=(q, waiting))
     consuming.start()
     waiting.wait()
-    time.sleep(0.5)  # from waiting.set() into get() takes microseconds: ample time
+    # from waiting.set() into get() takes microseconds: ample time
+    time.sleep(0.5)
     consuming.kill()
     consuming.join()
     print(
-        f"Main: the consumer was killed in get(), exit code {consuming.exitcode}",
+        "Main: the consumer was killed in get(), exit code "
+        f"{consuming.exitcode}",
         flush=True,
     )
     q.put("item")
-    while q.empty():  # until the feeder thread has written the item into the pipe
+    # until the feeder thread has written the item into the pipe
+    while q.empty():
         time.sleep(0.01)
     try:
         q.get(timeout=1)

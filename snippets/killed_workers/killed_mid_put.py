@@ -34,12 +34,14 @@ def main() -> None:
     results: Queue[bytes] = mp.Queue()
     first = mp.Process(target=put_large, args=(results,))
     first.start()
-    while results.empty():  # until the first bytes of the large item are in the pipe
+    # until the first bytes of the large item are in the pipe
+    while results.empty():
         time.sleep(0.01)
     first.kill()  # SIGKILL, as the out-of-memory killer sends
     first.join()
     print(
-        f"First worker: killed during its put(), exit code {first.exitcode}", flush=True
+        f"First worker: killed during its put(), exit code {first.exitcode}",
+        flush=True,
     )
 
     put_returned = mp.Event()
@@ -47,7 +49,9 @@ def main() -> None:
     second.start()
     put_returned.wait()
     # A thread, so that main can go on: the get() never returns.
-    reader = threading.Thread(target=results.get, kwargs={"timeout": 0.5}, daemon=True)
+    reader = threading.Thread(
+        target=results.get, kwargs={"timeout": 0.5}, daemon=True
+    )
     reader.start()
     reader.join(2)
     print(
@@ -56,7 +60,8 @@ def main() -> None:
     )
     second.join(1)
     print(
-        f"Second worker: still not exited 1 s later: {second.exitcode is None}",
+        "Second worker: still not exited 1 s later: "
+        f"{second.exitcode is None}",
         flush=True,
     )
     second.kill()

@@ -1,4 +1,4 @@
-"""A worker killed by a signal sends nothing more: a get() for its result waits forever.
+"""A worker killed by a signal sends nothing: a get() for its result waits.
 
 SIGKILL, which the Linux out-of-memory killer sends, ends a process at once:
 no exception, no finally block, no last message.  The worker here kills
@@ -17,7 +17,8 @@ from multiprocessing.queues import Queue
 def square(tasks: Queue[int | None], results: Queue[int]) -> None:
     while (task := tasks.get()) is not None:
         if task == 3:
-            os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes
+            # the out-of-memory killer strikes
+            os.kill(os.getpid(), signal.SIGKILL)
         results.put(task * task)
 
 

@@ -1,4 +1,4 @@
-"""Notice a dead worker: wait with a short timeout, and check the workers in between.
+"""Notice a dead worker: get() with a short timeout, check workers in between.
 
 A get() cannot tell "no result yet" from "no result ever".  Process objects
 can: is_alive() is False and exitcode is negative once a signal has killed
@@ -34,7 +34,8 @@ def square(
     started.wait()  # every worker holds a task before any finishes one
     while task is not None:
         if number == doomed:
-            os.kill(os.getpid(), signal.SIGKILL)  # killed holding its first task
+            # killed holding its first task
+            os.kill(os.getpid(), signal.SIGKILL)
         results.put((task, task * task))
         task = tasks.get()
 
@@ -42,7 +43,7 @@ def square(
 def collect(
     results: Queue[tuple[int, int]], workers: Sequence[BaseProcess]
 ) -> dict[int, int]:
-    """Every result that will ever come: stop once no worker is left to send one."""
+    """Every result that will ever come: stop when no worker is left."""
     squares: dict[int, int] = {}
     while True:
         # Checked before the get(): a process exits only after its puts have
@@ -57,8 +58,10 @@ def collect(
         squares[task] = value
 
 
-def run(todo: list[int], doomed: int | None) -> tuple[dict[int, int], list[int | None]]:
-    """Run the tasks with new queues and workers; return results and exit codes."""
+def run(
+    todo: list[int], doomed: int | None
+) -> tuple[dict[int, int], list[int | None]]:
+    """Run the tasks with new queues and workers: results, exit codes."""
     tasks: Queue[int | None] = mp.Queue()
     results: Queue[tuple[int, int]] = mp.Queue()
     started = mp.Barrier(WORKERS)
@@ -83,7 +86,8 @@ def main() -> None:
     for number, code in enumerate(exitcodes):
         if code is not None and code < 0:
             print(
-                f"Main: worker {number} was killed by {signal.Signals(-code).name}",
+                f"Main: worker {number} was killed by "
+                f"{signal.Signals(-code).name}",
                 flush=True,
             )
     missing = [task for task in range(TASKS) if task not in squares]
@@ -96,7 +100,8 @@ def main() -> None:
         flush=True,
     )
     print(
-        f"Main: all {TASKS} squares: {[squares[task] for task in range(TASKS)]}",
+        f"Main: all {TASKS} squares: "
+        f"{[squares[task] for task in range(TASKS)]}",
         flush=True,
     )
 

@@ -1,4 +1,4 @@
-"""multiprocessing.Pool replaces a killed worker, but its task is lost for good.
+"""multiprocessing.Pool replaces a killed worker, but its task is lost.
 
 The pool notices the death and starts a new worker in its place. Nothing
 runs the task the dead worker held again, and nothing tells the caller.
@@ -18,7 +18,8 @@ from collections.abc import Iterator
 
 def square(task: int) -> int:
     if task == 3:
-        os.kill(os.getpid(), signal.SIGKILL)  # the out-of-memory killer strikes
+        # the out-of-memory killer strikes
+        os.kill(os.getpid(), signal.SIGKILL)
     return task * task
 
 
@@ -34,23 +35,28 @@ def main() -> None:
         before = {child.pid for child in mp.active_children()}
         three_taken = threading.Event()
         taking = threading.Thread(
-            target=take, args=(pool.imap(square, range(6)), three_taken), daemon=True
+            target=take,
+            args=(pool.imap(square, range(6)), three_taken),
+            daemon=True,
         )
         taking.start()
         three_taken.wait()
-        deadline = time.monotonic() + 5  # the pool looks for dead workers every 0.1 s
+        # the pool looks for dead workers every 0.1 s
+        deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             now = {child.pid for child in mp.active_children()}
             if len(now) == 2 and now != before:
                 break
             time.sleep(0.05)
         print(
-            f"Main: the pool has {len(now)} workers, {len(now - before)} of them new",
+            f"Main: the pool has {len(now)} workers, {len(now - before)} of "
+            "them new",
             flush=True,
         )
         taking.join(timeout=1)
         print(
-            f"Main: imap() still waits for the square of 3: {taking.is_alive()}",
+            "Main: imap() still waits for the square of 3: "
+            f"{taking.is_alive()}",
             flush=True,
         )
 

@@ -16,7 +16,7 @@ from multiprocessing.queues import Queue
 
 
 def log_to_queue(log_queue: Queue[logging.LogRecord]) -> None:
-    """The pool's initializer: runs once in each worker, before its first task."""
+    """The pool's initializer: runs in each worker before its first task."""
     root = logging.getLogger()
     root.handlers = [QueueHandler(log_queue)]
     root.setLevel(logging.INFO)
@@ -38,7 +38,8 @@ def main() -> None:
         listener.start()  # only once Pool() has started its workers
         squares = pool.map(square, range(5))
         pool.close()
-        pool.join()  # a worker exits only once its records are in the queue's pipe
+        # a worker exits only once its records are in the queue's pipe
+        pool.join()
     listener.stop()
     print(f"Main: map() returned {squares}", flush=True)
 

@@ -1,4 +1,4 @@
-"""Many processes, one log: workers put records on a queue, and main writes them.
+"""Many processes, one log: workers put records on a queue; main writes them.
 
 Each worker's first act is to send every record to one multiprocessing queue
 through a QueueHandler.  In main, a QueueListener takes the records off the
@@ -42,12 +42,15 @@ def main() -> None:
         logging.Formatter("%(processName)-11s %(levelname)-7s %(message)s")
     )
     listener = QueueListener(log_queue, to_stdout)
-    log_to_queue(log_queue)  # main logs through the queue too: one order for all
+    log_to_queue(log_queue)  # main: through the queue too, one order for all
 
-    workers = [mp.Process(target=work, args=(log_queue,)) for _ in range(WORKERS)]
+    workers = [
+        mp.Process(target=work, args=(log_queue,)) for _ in range(WORKERS)
+    ]
     for worker in workers:
         worker.start()
-    listener.start()  # after the last start(): a fork must not copy a writing thread
+    # after the last start(): a fork must not copy a writing thread
+    listener.start()
     for worker in workers:
         worker.join()
     logging.info("all %d workers joined", WORKERS)

@@ -1,4 +1,4 @@
-"""Three producers, two consumers, one queue, and a shutdown that loses nothing.
+"""Three producers, two consumers, one queue, a shutdown that loses nothing.
 
 Main starts everyone, joins the producers, and only then puts one stop value
 per consumer. Each consumer reports what it took. Every item is handled
@@ -41,24 +41,36 @@ def main() -> None:
     q: Queue[Item | None] = mp.Queue()
     results: Queue[list[Item]] = mp.Queue()
     consumers = [
-        mp.Process(target=consumer, args=(q, results)) for _ in range(CONSUMERS)
+        mp.Process(target=consumer, args=(q, results))
+        for _ in range(CONSUMERS)
     ]
-    producers = [mp.Process(target=producer, args=(n, q)) for n in range(PRODUCERS)]
+    producers = [
+        mp.Process(target=producer, args=(n, q)) for n in range(PRODUCERS)
+    ]
     for process in consumers + producers:
         process.start()
     for process in producers:
         process.join()
     for _ in consumers:
         q.put(None)  # after every producer: no stop value overtakes an item
-    taken = [results.get() for _ in consumers]  # before joining: see the closing guide
+    # before joining: see the closing guide
+    taken = [results.get() for _ in consumers]
     for process in consumers:
         process.join()
     everything = sorted(item for part in taken for item in part)
     expected = [(p, s) for p in range(PRODUCERS) for s in range(ITEMS_EACH)]
-    print(f"every item handled exactly once: {everything == expected}", flush=True)
+    print(
+        f"every item handled exactly once: {everything == expected}",
+        flush=True,
+    )
     in_order = all(in_order_per_producer(part) for part in taken)
-    print(f"each producer's order kept at each consumer: {in_order}", flush=True)
-    print(f"items per consumer: {sorted(len(part) for part in taken)}", flush=True)
+    print(
+        f"each producer's order kept at each consumer: {in_order}", flush=True
+    )
+    print(
+        f"items per consumer: {sorted(len(part) for part in taken)}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Results from several consumers arrive in any order: tag each with its task's id.
+"""Results from several consumers come in any order: tag each with its id.
 
 Main puts eight numbers to square, each with an id, and two consumers send
 back (id, square). Which consumer finishes first varies, so the results
@@ -31,7 +31,8 @@ def main() -> None:
     tasks: Queue[Task | None] = mp.Queue()
     results: Queue[Result] = mp.Queue()
     consumers = [
-        mp.Process(target=consumer, args=(tasks, results)) for _ in range(CONSUMERS)
+        mp.Process(target=consumer, args=(tasks, results))
+        for _ in range(CONSUMERS)
     ]
     for process in consumers:
         process.start()
@@ -39,10 +40,13 @@ def main() -> None:
         tasks.put(task)
     for _ in consumers:
         tasks.put(None)
-    arrived = [results.get() for _ in NUMBERS]  # read before joining the consumers
+    # read before joining the consumers
+    arrived = [results.get() for _ in NUMBERS]
     for process in consumers:
         process.join()
-    once = sorted(task_id for task_id, _ in arrived) == list(range(len(NUMBERS)))
+    once = sorted(task_id for task_id, _ in arrived) == list(
+        range(len(NUMBERS))
+    )
     print(f"each task came back once: {once}", flush=True)
     by_id = dict(arrived)
     squares = [by_id[task_id] for task_id in range(len(NUMBERS))]

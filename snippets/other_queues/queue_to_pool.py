@@ -1,4 +1,4 @@
-"""A Queue cannot be an argument of a Pool task; hand it over when the workers start.
+"""A Queue cannot be a Pool task's argument; hand it over as workers start.
 
 Arguments of pool.apply() and pool.map() are pickled and sent through a pipe
 to workers that are already running, and a Queue refuses to be pickled
@@ -40,11 +40,14 @@ def main() -> None:
 
     with mp.Pool(2, initializer=remember_queue, initargs=(q,)) as pool:
         pool.map(square_into_remembered, [1, 2, 3])
-        # Let the workers exit normally: leaving the with block terminates them,
-        # which can lose items their feeder threads have not written yet.
+        # Let the workers exit normally: leaving the with block terminates
+        # them, which can lose items their feeder threads have not written.
         pool.close()
         pool.join()
-    print(f"through the initializer: {sorted(q.get() for _ in range(3))}", flush=True)
+    print(
+        f"through the initializer: {sorted(q.get() for _ in range(3))}",
+        flush=True,
+    )
 
     with mp.Manager() as manager:
         managed: ThreadQueue[int] = manager.Queue()
@@ -53,7 +56,8 @@ def main() -> None:
             pool.close()
             pool.join()
         print(
-            f"a manager's queue: {sorted(managed.get() for _ in range(3))}", flush=True
+            f"a manager's queue: {sorted(managed.get() for _ in range(3))}",
+            flush=True,
         )
 
 

@@ -28,11 +28,17 @@ def attempt(kind: str, method: str) -> None:
     try:
         child.start()
     except TypeError as error:
-        print(f"{kind:<21} {method:<10} start() raised TypeError: {error}", flush=True)
+        print(
+            f"{kind:<21} {method:<10} start() raised TypeError: {error}",
+            flush=True,
+        )
         return
     child.join()  # safe before get(): one small item never fills the pipe
     try:
-        print(f"{kind:<21} {method:<10} parent got: {q.get(timeout=1)!r}", flush=True)
+        print(
+            f"{kind:<21} {method:<10} parent got: {q.get(timeout=1)!r}",
+            flush=True,
+        )
     except queue.Empty:
         print(
             f"{kind:<21} {method:<10} parent got nothing: "

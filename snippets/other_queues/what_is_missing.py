@@ -15,23 +15,31 @@ from typing import Any
 
 
 class PriorityManager(BaseManager):
-    """A manager process that holds one kind of object: a queue.PriorityQueue."""
+    """A manager process holding one kind of object: queue.PriorityQueue."""
 
 
 PriorityManager.register("PriorityQueue", queue.PriorityQueue)
 
 
 def submit(jobs: Any) -> None:
-    for priority, name in [(3, "tidy up"), (1, "fix outage"), (2, "answer email")]:
+    for priority, name in [
+        (3, "tidy up"),
+        (1, "fix outage"),
+        (2, "answer email"),
+    ]:
         jobs.put((priority, name))
 
 
 def main() -> None:
     q: Queue[int] = mp.Queue()
     print(f"Queue has peek(): {hasattr(q, 'peek')}", flush=True)
-    print(f"multiprocessing has LifoQueue: {hasattr(mp, 'LifoQueue')}", flush=True)
     print(
-        f"multiprocessing has PriorityQueue: {hasattr(mp, 'PriorityQueue')}", flush=True
+        f"multiprocessing has LifoQueue: {hasattr(mp, 'LifoQueue')}",
+        flush=True,
+    )
+    print(
+        f"multiprocessing has PriorityQueue: {hasattr(mp, 'PriorityQueue')}",
+        flush=True,
     )
     q.close()
 

@@ -1,4 +1,4 @@
-"""put() returns before the item is copied: a change made right after it travels too.
+"""put() returns before the item is copied: a change right after it travels.
 
 put() only appends the object to a buffer. The queue's feeder thread pickles
 it later, and the copy is taken then. Here the object waits, when it is
@@ -25,7 +25,10 @@ class Basket:
         changed.wait(
             timeout=10
         )  # for a certain outcome: be pickled only after main's change
-        print(f"pickled by the thread {threading.current_thread().name}", flush=True)
+        print(
+            f"pickled by the thread {threading.current_thread().name}",
+            flush=True,
+        )
         return self.__dict__
 
 

@@ -24,7 +24,7 @@ def sender(q: Queue[bytes], size: int) -> None:
 
 
 def median_get_time(size: int) -> float:
-    """Seconds main spends in one get() of an item of ``size`` bytes (median)."""
+    """Median seconds main spends in one get() of a ``size``-byte item."""
     q: Queue[bytes] = mp.Queue()
     sending = mp.Process(target=sender, args=(q, size))
     sending.start()
@@ -45,12 +45,14 @@ def main() -> None:
         medians.append(per_item)
         rate = size / per_item / 1e6
         print(
-            f"{size:>9,} bytes: {per_item * 1e3:8.3f} ms per item, {rate:8.1f} MB/s",
+            f"{size:>9,} bytes: {per_item * 1e3:8.3f} ms per item, "
+            f"{rate:8.1f} MB/s",
             flush=True,
         )
     longer = medians[-1] > medians[0]
     print(
-        f"{SIZES[-1]:,} bytes took longer per item than {SIZES[0]:,}: {longer}",
+        f"{SIZES[-1]:,} bytes took longer per item than {SIZES[0]:,}: "
+        f"{longer}",
         flush=True,
     )
 

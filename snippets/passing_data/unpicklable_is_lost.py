@@ -1,4 +1,4 @@
-"""put() of an object that cannot be pickled returns normally, and the object is lost.
+"""put() of an object that cannot be pickled returns; the object is lost.
 
 put() only appends to a buffer; the feeder thread pickles the object later,
 fails, prints a traceback on stderr and drops it. The receiver waits for an
@@ -25,14 +25,16 @@ def main() -> None:
         q.get(timeout=0.5)
     except Empty:
         print(
-            "get() found nothing: the lock was dropped by the feeder thread", flush=True
+            "get() found nothing: the lock was dropped by the feeder thread",
+            flush=True,
         )
 
     try:
         pickle.dumps(lock)
     except TypeError as error:
         print(
-            f"pickle.dumps(lock) first raises at once: TypeError: {error}", flush=True
+            f"pickle.dumps(lock) first raises at once: TypeError: {error}",
+            flush=True,
         )
 
 

@@ -1,4 +1,4 @@
-"""Failing tasks: a result envelope, retries, a dead-letter queue, and join() returning.
+"""Failing tasks: result envelopes, retries, a dead-letter queue, join().
 
 Each result says whether its task succeeded, so main learns about failures
 instead of losing them in a worker's stderr. A task that fails is put back
@@ -45,10 +45,14 @@ def handle(
 ) -> None:
     try:
         results.put(Result(task.number, True, work(task)))
-    except Exception as error:  # noqa: BLE001  (every failure is reported, none is lost)
-        results.put(Result(task.number, False, f"attempt {task.attempt}: {error!r}"))
+    # every failure is reported, none is lost
+    except Exception as error:  # noqa: BLE001
+        results.put(
+            Result(task.number, False, f"attempt {task.attempt}: {error!r}")
+        )
         if task.attempt < MAX_ATTEMPTS:
-            tasks.put(Task(task.number, task.attempt + 1))  # counted before task_done
+            # counted before task_done
+            tasks.put(Task(task.number, task.attempt + 1))
         else:
             dead.put(task)
 

@@ -22,25 +22,34 @@ WORKERS = max(1, (os.cpu_count() or 2) - 1)
 Outcome = tuple[int, str | None]  # (task number, error or None)
 
 
-def worker(tasks: Queue[tuple[int, bytes] | None], results: Queue[Outcome]) -> None:
+def worker(
+    tasks: Queue[tuple[int, bytes] | None], results: Queue[Outcome]
+) -> None:
     while (task := tasks.get()) is not None:
         number, payload = task
-        time.sleep(0.0005)  # the work: slower than handing out a task, as real work is
+        # the work: slower than handing out a task, as real work is
+        time.sleep(0.0005)
         error = "task 123 is broken" if number == 123 else None
-        results.put((number, error if len(payload) == PAYLOAD else "bad payload"))
+        results.put(
+            (number, error if len(payload) == PAYLOAD else "bad payload")
+        )
 
 
 def run(maxsize: int) -> tuple[int, int, int]:
     """Feed every task; return (results, errors, peak bytes main allocated)."""
     tasks: Queue[tuple[int, bytes] | None] = mp.Queue(maxsize=maxsize)
     results: Queue[Outcome] = mp.Queue()
-    workers = [mp.Process(target=worker, args=(tasks, results)) for _ in range(WORKERS)]
+    workers = [
+        mp.Process(target=worker, args=(tasks, results))
+        for _ in range(WORKERS)
+    ]
     for process in workers:
         process.start()
     tracemalloc.start()
     received = errors = 0
     for number in range(TASKS):
-        tasks.put((number, bytes(PAYLOAD)))  # waits while the bounded queue is full
+        # waits while the bounded queue is full
+        tasks.put((number, bytes(PAYLOAD)))
         while not results.empty():  # collect what is ready; never wait here
             errors += results.get()[1] is not None
             received += 1
@@ -70,7 +79,8 @@ def main() -> None:
             flush=True,
         )
     print(
-        f"bounded peak under a tenth of unbounded: {bounded[2] * 10 < unbounded[2]}",
+        "bounded peak under a tenth of unbounded: "
+        f"{bounded[2] * 10 < unbounded[2]}",
         flush=True,
     )
 

@@ -19,7 +19,8 @@ from multiprocessing import AuthenticationError
 from multiprocessing.managers import BaseManager
 from typing import Any
 
-AUTHKEY = b"change me"  # in real use: a long random secret, not in the source code
+# in real use: a long random secret, not in the source code
+AUTHKEY = b"change me"
 shared: queue.Queue[str] = queue.Queue()
 
 
@@ -66,12 +67,16 @@ def use() -> None:
         print("server started as a separate program", flush=True)
         connect(port, AUTHKEY).put("hello from the first program")
         print(
-            f"second program got: {connect(port, AUTHKEY).get(timeout=5)!r}", flush=True
+            f"second program got: {connect(port, AUTHKEY).get(timeout=5)!r}",
+            flush=True,
         )
         try:
             connect(port, b"wrong key")
         except AuthenticationError as error:
-            print(f"a wrong key is refused: AuthenticationError: {error}", flush=True)
+            print(
+                f"a wrong key is refused: AuthenticationError: {error}",
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait()

@@ -27,7 +27,7 @@ FORK_WARNING = re.compile(
 
 
 def warnings_from_start(child: BaseProcess, *, show_all: bool) -> list[str]:
-    """Start and join the child; return the DeprecationWarnings start() raised."""
+    """Start and join the child; return start()'s DeprecationWarnings."""
     with warnings.catch_warnings(record=True) as caught:
         if show_all:
             warnings.simplefilter("always")
@@ -45,23 +45,33 @@ def main() -> None:
     )
 
     warns_from_312 = sys.version_info >= (3, 12)
-    # A Process() without a target does nothing: starting it is what counts here.
-    fork_warnings = warnings_from_start(mp.get_context("fork").Process(), show_all=True)
+    # A Process() without a target does nothing: starting it is what counts.
+    fork_warnings = warnings_from_start(
+        mp.get_context("fork").Process(), show_all=True
+    )
     as_expected = len(fork_warnings) == warns_from_312 and all(
         FORK_WARNING.fullmatch(message) for message in fork_warnings
     )
     print(
-        f"fork: warned that main is multi-threaded, exactly from 3.12: {as_expected}",
+        "fork: warned that main is multi-threaded, exactly from 3.12: "
+        f"{as_expected}",
         flush=True,
     )
-    spawn = warnings_from_start(mp.get_context("spawn").Process(), show_all=True)
+    spawn = warnings_from_start(
+        mp.get_context("spawn").Process(), show_all=True
+    )
     print(f"spawn: warnings: {len(spawn)}", flush=True)
     forkserver = warnings_from_start(
         mp.get_context("forkserver").Process(), show_all=True
     )
     print(f"forkserver: warnings: {len(forkserver)}", flush=True)
-    hidden = warnings_from_start(mp.get_context("fork").Process(), show_all=False)
-    print(f"fork, default warning filters: warnings shown: {len(hidden)}", flush=True)
+    hidden = warnings_from_start(
+        mp.get_context("fork").Process(), show_all=False
+    )
+    print(
+        f"fork, default warning filters: warnings shown: {len(hidden)}",
+        flush=True,
+    )
     items.get()
 
 

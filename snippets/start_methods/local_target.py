@@ -28,10 +28,11 @@ def main() -> None:
         try:
             child.start()
         except (AttributeError, pickle.PicklingError) as error:
-            # The type and the wording vary by version; each names the function.
+            # The type and wording vary by version; each names the function.
             named = "main.<locals>.work" in str(error)
             print(
-                f"{method}: start() could not pickle it, error names it: {named}",
+                f"{method}: start() could not pickle it, error names it: "
+                f"{named}",
                 flush=True,
             )
             continue

@@ -13,7 +13,8 @@ import sys
 from multiprocessing.queues import Queue
 
 REFUSAL = (
-    "A SemLock created in a fork context is being shared with a process in a spawn"
+    "A SemLock created in a fork context is being shared with a process in a "
+    "spawn"
 )
 
 
@@ -26,7 +27,9 @@ def main() -> None:
     same: Queue[str] = spawn.Queue()
     child = spawn.Process(target=work, args=(same,))
     child.start()
-    print(f"spawn queue, spawn process: the child put {same.get()!r}", flush=True)
+    print(
+        f"spawn queue, spawn process: the child put {same.get()!r}", flush=True
+    )
     child.join()
 
     mixed: Queue[str] = mp.get_context("fork").Queue()

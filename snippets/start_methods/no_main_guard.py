@@ -18,4 +18,7 @@ for context in (
     child = context.Process(target=print, args=(f"{method} child: hello",))
     child.start()
     child.join()
-    print(f"main: the {method} child exited with code {child.exitcode}", flush=True)
+    print(
+        f"main: the {method} child exited with code {child.exitcode}",
+        flush=True,
+    )

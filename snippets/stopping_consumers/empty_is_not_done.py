@@ -40,7 +40,8 @@ def stop_when_empty(q: Queue[int], running: Event) -> None:
         q.get()
         handled += 1
     print(
-        f"stop-when-empty consumer: handled {handled} items, then stopped", flush=True
+        f"stop-when-empty consumer: handled {handled} items, then stopped",
+        flush=True,
     )
 
 
@@ -55,7 +56,8 @@ def stop_on_timeout(q: Queue[int], running: Event) -> None:
             break  # ...but then a pause is taken for the end: the mistake
         handled += 1
     print(
-        f"stop-on-timeout consumer: handled {handled} items, then stopped", flush=True
+        f"stop-on-timeout consumer: handled {handled} items, then stopped",
+        flush=True,
     )
 
 

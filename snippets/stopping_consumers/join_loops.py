@@ -1,4 +1,4 @@
-"""`for _ in range(2): p.join()` joins the last process twice and the first one never.
+"""`for _ in range(2): p.join()` joins the last process twice, the first never.
 
 After a start loop, `p` names only the last process started.  Keep the
 processes in a list and join each of them.
@@ -16,21 +16,25 @@ def work(finish: Event) -> None:
 
 def main() -> None:
     long_job, short_job = mp.Event(), mp.Event()
-    short_job.set()  # the second process ends at once; the first runs until main says
+    # the second process ends at once; the first runs until main says
+    short_job.set()
     for job in (long_job, short_job):
         p = mp.Process(target=work, args=(job,))
         p.start()
     for _ in range(2):
         p.join()  # the mistake: `p` is the second process both times
     print(
-        f"after the join loop, still running: {[c.name for c in mp.active_children()]}",
+        "after the join loop, still running: "
+        f"{[c.name for c in mp.active_children()]}",
         flush=True,
     )
     long_job.set()  # from here on, both jobs end at once
     for child in mp.active_children():
         child.join()  # clean up before the fixed version
 
-    workers = [mp.Process(target=work, args=(job,)) for job in (long_job, short_job)]
+    workers = [
+        mp.Process(target=work, args=(job,)) for job in (long_job, short_job)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -1,8 +1,9 @@
 """A consumer loop with no way out keeps the whole program alive forever.
 
 `while True: q.get()` waits for another item after the last one, and main's
-join() waits for the consumer.  The checks stop this program once it has printed
-all it will print and stayed silent for a second; stop yours with Ctrl-C.
+join() waits for the consumer.  The checks stop this program once it has
+printed all it will print and stayed silent for a second; stop yours with
+Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from multiprocessing.queues import Queue
 
 def consumer(q: Queue[int]) -> None:
     while True:
-        item = q.get()  # after item 2 this waits forever: no more items will come
+        # after item 2 this waits forever: no more items will come
+        item = q.get()
         print(f"Consumer: got {item}", flush=True)
 
 
@@ -23,7 +25,9 @@ def main() -> None:
     consuming.start()
     for item in range(3):
         q.put(item)
-    print("Main: all items sent, waiting for the consumer to finish", flush=True)
+    print(
+        "Main: all items sent, waiting for the consumer to finish", flush=True
+    )
     consuming.join()  # never returns
     print("Main: finished", flush=True)  # never printed
 

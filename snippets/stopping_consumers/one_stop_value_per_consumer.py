@@ -1,4 +1,4 @@
-"""Any number of producers and consumers: main sends one stop value per consumer.
+"""Any number of producers and consumers: one stop value per consumer.
 
 Producers only put work.  Main waits until every producer has finished, and
 only then puts one None for each consumer.  Every stop value is therefore
@@ -27,18 +27,28 @@ def consumer(number: int, q: Queue[str | None]) -> None:
     while (item := q.get()) is not None:
         handled += 1
         print(f"Consumer {number}: got {item}", flush=True)
-    print(f"Consumer {number}: stop value received after {handled} items", flush=True)
+    print(
+        f"Consumer {number}: stop value received after {handled} items",
+        flush=True,
+    )
 
 
 def main() -> None:
     q: Queue[str | None] = mp.Queue()
-    consumers = [mp.Process(target=consumer, args=(n, q)) for n in range(CONSUMERS)]
-    producers = [mp.Process(target=producer, args=(n, q)) for n in range(PRODUCERS)]
+    consumers = [
+        mp.Process(target=consumer, args=(n, q)) for n in range(CONSUMERS)
+    ]
+    producers = [
+        mp.Process(target=producer, args=(n, q)) for n in range(PRODUCERS)
+    ]
     for process in consumers + producers:
         process.start()
     for process in producers:  # a list, so every producer is joined
         process.join()
-    print(f"Main: all producers finished; sending {CONSUMERS} stop values", flush=True)
+    print(
+        f"Main: all producers finished; sending {CONSUMERS} stop values",
+        flush=True,
+    )
     for _ in consumers:
         q.put(None)
     for process in consumers:

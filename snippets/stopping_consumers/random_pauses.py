@@ -18,7 +18,8 @@ def producer(q: Queue[float | None]) -> None:
     print("Producer: running", flush=True)
     for _ in range(10):
         value = random.random()
-        time.sleep(value / 10)  # pretend to work; a tenth keeps the run under a second
+        # pretend to work; a tenth keeps the run under a second
+        time.sleep(value / 10)
         q.put(value)
         print(f"Producer: put {value:.4f}", flush=True)
     q.put(None)  # the stop value: nothing comes after it

@@ -1,4 +1,4 @@
-"""Re-putting the stop value stops every consumer, but with two producers it loses work.
+"""Re-putting the stop value stops every consumer; two producers lose work.
 
 Each consumer that gets None puts it back for the next one.  With one
 producer that stops everyone after the last item, and one None stays behind.
@@ -43,10 +43,13 @@ def run(labels: list[str]) -> None:
     first_go, later_go = mp.Event(), mp.Event()
     first_go.set()
     consumers = [
-        mp.Process(target=consumer, args=(q, handled)) for _ in range(CONSUMERS)
+        mp.Process(target=consumer, args=(q, handled))
+        for _ in range(CONSUMERS)
     ]
     producers = [
-        mp.Process(target=producer, args=(label, later_go if n else first_go, q))
+        mp.Process(
+            target=producer, args=(label, later_go if n else first_go, q)
+        )
         for n, label in enumerate(labels)
     ]
     for process in consumers + producers:
@@ -63,7 +66,8 @@ def run(labels: list[str]) -> None:
             break
     items = sum(item is not None for item in left)
     print(
-        f"{len(producers)} producer(s), {CONSUMERS} consumers: handled {total} of "
+        f"{len(producers)} producer(s), {CONSUMERS} consumers: handled "
+        f"{total} of "
         f"{ITEMS_EACH * len(producers)} items; left in the queue: "
         f"{items} items, {len(left) - items} stop value(s)",
         flush=True,

@@ -23,7 +23,9 @@ def producer(q: Queue[float | None]) -> None:
         q.put(WORK)
 
 
-def consumer(q: Queue[float | None], handled: Queue[int], ready: Barrier) -> None:
+def consumer(
+    q: Queue[float | None], handled: Queue[int], ready: Barrier
+) -> None:
     ready.wait()
     count = 0
     while (seconds := q.get()) is not None:

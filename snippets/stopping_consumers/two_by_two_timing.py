@@ -30,7 +30,9 @@ def producer(q: Queue[float | None]) -> None:
     q.put(None)  # each producer ends its own items with a stop value
 
 
-def consumer(q: Queue[float | None], handled: Queue[int], ready: Barrier) -> None:
+def consumer(
+    q: Queue[float | None], handled: Queue[int], ready: Barrier
+) -> None:
     ready.wait()
     count = 0
     while (seconds := q.get()) is not None:
@@ -48,7 +50,8 @@ def main() -> None:
     ]
     for process in consumers:
         process.start()
-    ready.wait()  # both consumers are waiting for work, as in a long-running service
+    # both consumers are waiting for work, as in a long-running service
+    ready.wait()
     started = time.monotonic()
     for _ in range(2):
         producing = mp.Process(target=producer, args=(q,))

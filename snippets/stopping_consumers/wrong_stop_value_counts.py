@@ -1,4 +1,4 @@
-"""One stop value per producer works only when there are as many consumers as producers.
+"""One stop value per producer works only with as many consumers as producers.
 
 Two producers each put three items and a None.  With three consumers, one
 never gets a stop value and waits forever.  With one consumer, the first None
@@ -38,7 +38,8 @@ def run(consumer_count: int) -> None:
     q: Queue[int | None] = mp.Queue()
     taken: Queue[tuple[int, int | None]] = mp.Queue()
     consumers = [
-        mp.Process(target=consumer, args=(n, q, taken)) for n in range(consumer_count)
+        mp.Process(target=consumer, args=(n, q, taken))
+        for n in range(consumer_count)
     ]
     for process in consumers:
         process.start()
@@ -55,11 +56,16 @@ def run(consumer_count: int) -> None:
         try:
             reports.append(taken.get(timeout=0.05))
         except Empty:
-            if not any(process.is_alive() for process in consumers) and taken.empty():
+            if (
+                not any(process.is_alive() for process in consumers)
+                and taken.empty()
+            ):
                 break
     stopped = {number for number, item in reports if item is None}
     stuck = [
-        process for number, process in enumerate(consumers) if number not in stopped
+        process
+        for number, process in enumerate(consumers)
+        if number not in stopped
     ]
     for process in stuck:
         # Only to end this demonstration; the queue is discarded below.

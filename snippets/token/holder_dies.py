@@ -27,7 +27,9 @@ def pass_token(number: int, q: Queue[int]) -> None:
 
 def main() -> None:
     q: Queue[int] = mp.Queue()
-    workers = [mp.Process(target=pass_token, args=(n, q)) for n in range(WORKERS)]
+    workers = [
+        mp.Process(target=pass_token, args=(n, q)) for n in range(WORKERS)
+    ]
     workers[0].start()
     q.put(0)
     workers[0].join()

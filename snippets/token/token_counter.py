@@ -38,9 +38,11 @@ def add_with_lock(go: Event, total: Synchronized[int]) -> None:
 def timed(
     target: Callable[..., None], shared: object, first: Callable[[], None]
 ) -> float:
-    """Seconds from the go (every worker started) until the last worker has finished."""
+    """Seconds from the go (all workers started) until the last finished."""
     go = mp.Event()
-    workers = [mp.Process(target=target, args=(go, shared)) for _ in range(WORKERS)]
+    workers = [
+        mp.Process(target=target, args=(go, shared)) for _ in range(WORKERS)
+    ]
     for worker in workers:
         worker.start()
     started = time.perf_counter()
@@ -67,7 +69,9 @@ def main() -> None:
         ("Lock around a Value", total.value, lock_seconds),
         ("one process, no sharing", count, alone_seconds),
     ]:
-        print(f"{label:<24} count {counted:>6,} in {seconds:7.4f} s", flush=True)
+        print(
+            f"{label:<24} count {counted:>6,} in {seconds:7.4f} s", flush=True
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ def total(q: Queue[int], count: int) -> int:
 
 
 def main() -> None:
-    q: Queue[int] = mp.Queue()  # fine on 3.10+: this annotation is never evaluated
+    # fine on 3.10+: this annotation is never evaluated
+    q: Queue[int] = mp.Queue()
     tasks: JoinableQueue[str] = mp.JoinableQueue()
     for n in (1, 2, 3):
         q.put(n)
@@ -29,7 +30,10 @@ def main() -> None:
     tasks.task_done()
     tasks.join()
 
-    print(f"multiprocessing.Queue is a class: {isinstance(mp.Queue, type)}", flush=True)
+    print(
+        f"multiprocessing.Queue is a class: {isinstance(mp.Queue, type)}",
+        flush=True,
+    )
     try:
         Queue[int]  # evaluated at run time  # noqa: B018
         subscriptable = True
@@ -37,7 +41,8 @@ def main() -> None:
         subscriptable = False
     expected = sys.version_info >= (3, 12)
     print(
-        f"Queue[int] at run time works exactly from 3.12: {subscriptable == expected}",
+        "Queue[int] at run time works exactly from 3.12: "
+        f"{subscriptable == expected}",
         flush=True,
     )
 

@@ -145,15 +145,26 @@ def matrix_anchor(program: Program) -> str:
     return "verified-" + program.name.replace("/", "-")
 
 
+def relative_prefixes(page: str) -> tuple[str, str]:
+    """How to reach the site's root from a page: in its Markdown (``../``) and from its address (``../../``).
+
+    ``guides/closing.md`` is served as ``guides/closing/``; ``index.md`` as the root itself.
+    """
+    parts = Path(page).with_suffix("").parts
+    address = parts[:-1] if parts[-1] == "index" else parts
+    return "../" * (len(parts) - 1), "../" * len(address)
+
+
 def footer(program: Program, entry: dict[str, Any] | None) -> str:
     filename = program.path.name
     chips = "".join(f'<span class="chip">{chip}</span>' for chip in badge_chips(entry))
     claim = badge(entry).replace("`", "")
+    markdown_root, address_root = relative_prefixes(shown_on(program) or "guides/page.md")
     return (
         '<p class="program-footer" markdown>'
         f"Run it on its own: `$ python3 {filename}` (Windows: `py {filename}`)"
-        f" · [Download `{filename}`](../{program.relative}){{ download }}<br>"
-        f'<a class="badges" href="../../verification/#{matrix_anchor(program)}" title="{claim}" '
+        f" · [Download `{filename}`]({markdown_root}{program.relative}){{ download }}<br>"
+        f'<a class="badges" href="{address_root}verification/#{matrix_anchor(program)}" title="{claim}" '
         f'aria-label="{claim} Open the verification matrix.">{chips}</a></p>'
     )
 

@@ -197,3 +197,28 @@ def judge(run: Run, sample: Sample) -> str | None:
     if not failures:
         return None
     return "\n\n".join(failures)
+
+
+# A traceback frame of the program itself, as a sample records it: `  File "…/snippets/g/p.py", line 12, in f`.
+OWN_FRAME = re.compile(r'^\s+File "…/(?:snippets/\w+/)?(?P<name>\w+\.py)", line (?P<line>\d+)')
+
+
+def stale_traceback(sample: Sample, program_path: Path) -> str | None:
+    """Whether a recorded traceback quotes a line of the program that now reads otherwise (the program changed).
+
+    The check does not compare traceback frames, so only this notices that a page would show old line numbers.
+    """
+    source = program_path.read_text(encoding="utf-8").split("\n")
+    for index, raw in enumerate(sample.stderr[:-1]):
+        frame = OWN_FRAME.match(raw)
+        if not frame or frame["name"] != program_path.name:
+            continue
+        number = int(frame["line"])
+        now = source[number - 1].strip() if number <= len(source) else "(no such line)"
+        if sample.stderr[index + 1].strip() != now:
+            return (
+                f"{shown(sample.path)}:{sample.first_stderr_line + index}: the recorded traceback shows line {number} "
+                f"of {program_path.name} as {sample.stderr[index + 1].strip()!r}; it now reads {now!r}. Record the "
+                f"sample again with `python3 dev.py update -k {program_path.parent.name}/{program_path.stem}`."
+            )
+    return None

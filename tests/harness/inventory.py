@@ -15,6 +15,7 @@ Each problem is reported as ``path:line: what is wrong. What to do.``
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +23,12 @@ from typing import Any
 
 import yaml
 
+from .checks import stale_traceback
 from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines
 from .programs import Program, discover
 from .running import ROOT
-from .sample import OUTPUT_MARKER, is_variant
+from .sample import OUTPUT_MARKER, SampleError, is_variant, parse_sample
+from .timeline import timeline_problems
 
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
 SHELL_LANGUAGES = {"bash", "console", "sh", "shell"}
@@ -283,6 +286,12 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
             )
         if program.sample_path.exists() and OUTPUT_MARKER not in program.sample_path.read_text(encoding="utf-8"):
             problems.append(f"{sample}:1: no line {OUTPUT_MARKER!r}. Re-record it with `python3 dev.py update`.")
+        elif program.sample_path.exists():
+            with contextlib.suppress(SampleError):  # a broken sample is reported by the checks of its runs
+                problems += timeline_problems(program, root)
+                for path in [program.sample_path, *program.variant_paths]:
+                    stale = stale_traceback(parse_sample(path), program.path)
+                    problems += [stale] if stale else []
     for folder in sorted({program.path.parent for program in programs}):
         if not (folder / "__init__.py").is_file():
             problems.append(
@@ -291,8 +300,8 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
                 "create the file, empty."
             )
     program_paths = {program.path for program in programs}
-    for sample_path in sorted((root / "snippets").glob("*/*.out")):
-        if sample_path.with_name(sample_path.stem.split(".")[0] + ".py") not in program_paths:
+    for sample_path in sorted([*(root / "snippets").glob("*/*.out"), *(root / "snippets").glob("*/*.timeline.json")]):
+        if sample_path.with_name(sample_path.name.split(".")[0] + ".py") not in program_paths:
             problems.append(
                 f"{sample_path.relative_to(root).as_posix()}:1: a sample without a program. "
                 "Delete it or restore its program."

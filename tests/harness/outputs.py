@@ -26,6 +26,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
+from . import timeline
 from .matching import MAIN, is_compared, stream_of
 from .programs import SNIPPETS
 from .sample import Rules, Sample, parse_sample
@@ -181,9 +182,14 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
     legend.append(f'<p class="output-legend-title">What every checked run must show</p><ul>{items}</ul>')
     trailing = "\n" if text.endswith("\n") else ""
     stderr = f"\n{stderr_block(sample)}" if sample.stderr else ""
+    drawn = ""
+    recorded = timeline.timeline_path(sample.path.with_name(sample.path.name.split(".")[0] + ".py"))
+    if sample.path.suffixes == [".out"] and recorded.exists():  # the main sample's run, not a variant's
+        anchor = f"timeline-{sample.path.parent.name}-{sample.path.stem}".replace("_", "-")
+        drawn = timeline.figure(timeline.load(recorded), sample, streams, COLOURS, anchor)
     return (
         f"{head}{chr(10).join(out)}{trailing}{block.group('tail')}{stderr}\n"
-        f'<div class="output-legend">{"".join(legend)}</div>'
+        f'<div class="output-legend">{"".join(legend)}</div>{drawn}'
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .checks import judge
-from .matching import UNDECLARED_STDERR, check_sample, stderr_lines
+from . import timeline
+from .checks import judge, stale_traceback
+from .matching import UNDECLARED_STDERR, check_sample, match_output, stderr_lines
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
 from .programs import Program, start_methods
 from .running import Run
@@ -28,7 +31,8 @@ def _record(
 ) -> str:
     """Record ``sample`` from ``run_once`` if it is empty or fails, then judge it on the ``again`` runs."""
     run = run_once(sample)
-    kept = bool(sample.output) and judge(run, sample) is None
+    program_path = sample.path.with_name(sample.path.name.split(".")[0] + ".py")
+    kept = bool(sample.output) and judge(run, sample) is None and stale_traceback(sample, program_path) is None
     if not kept:
         stderr = stderr_lines(run.stderr)
         recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2, stderr)
@@ -72,7 +76,8 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> st
     done = [
         _record(
             _sample_at(program.sample_path), under(methods[0]), [(f"under {m}", under(m)) for m in methods], rechecks
-        )
+        ),
+        record_timeline(program, python, methods[0]),
     ]
     for path in program.variant_paths:
         variant = parse_sample(path)
@@ -96,3 +101,25 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> st
             )
         done.append(_record(variant, under(method), [(f"as {method}", under(method))], rechecks))
     return "\n".join(done)
+
+
+def record_timeline(program: Program, python: str, method: str) -> str:
+    """Make one more run, noting when each process starts, prints and ends; keep it if it passes the sample."""
+    sample = parse_sample(program.sample_path)
+    with tempfile.TemporaryDirectory() as folder:
+        events = Path(folder) / "events.txt"
+        noting = {"SNIPPETS_TIMELINE_FILE": str(events), "SNIPPETS_TIMELINE_MAIN": "1"}
+        run = run_against_sample(program, method, python, extra_env=noting)
+        verdict = judge(run, sample)
+        if verdict:
+            raise AssertionError(f"timeline not recorded: its run under {method} failed.\n{verdict}")
+        noted = events.read_text(encoding="utf-8") if events.exists() else ""
+    version = ".".join(map(str, release(python)))
+    path = timeline.record(program.path, noted, method, version, datetime.date.today().isoformat())
+    if path is None:
+        return f"{program.relative}: one process, no timeline"
+    problems = match_output(sample, timeline.load(path).output)
+    if problems:  # the lines as written, in time order, must be a run the sample accepts
+        path.unlink()
+        raise AssertionError(f"timeline not recorded: its lines in time order fail the sample: {problems[0].message}")
+    return f"{shown(path)}: recorded under {method}"

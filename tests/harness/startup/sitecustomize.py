@@ -115,8 +115,64 @@ def _record_named_resources() -> None:
     _multiprocessing.SemLock = SemLock
 
 
+def _record_timeline() -> None:
+    """Note when each process starts and ends and when it writes to stdout: the page's timeline.
+
+    Only in the one run the update command makes for the timeline (``$SNIPPETS_TIMELINE_FILE``):
+    checked runs never wrap stdout. One line per event, ``time<TAB>pid<TAB>kind<TAB>JSON text``,
+    appended in one write each. The first process to load this file is the program's main
+    process; it takes ``SNIPPETS_TIMELINE_MAIN`` out of the environment, so its children cannot.
+    """
+    path = os.environ.get("SNIPPETS_TIMELINE_FILE")
+    if not path:
+        return
+    import atexit
+    import json
+    import multiprocessing.process
+    import time
+
+    def note(kind: str, text: str = "") -> None:
+        line = f"{time.time():.6f}\t{os.getpid()}\t{kind}\t{json.dumps(text)}\n"
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line.encode("utf-8", "replace"))
+        finally:
+            os.close(descriptor)
+
+    if os.environ.pop("SNIPPETS_TIMELINE_MAIN", None):
+        note("start", "main")
+        atexit.register(note, "end", "main")
+    bootstrap = multiprocessing.process.BaseProcess._bootstrap
+
+    def _bootstrap(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        note("start", self.name)
+        try:
+            return bootstrap(self, *args, **kwargs)
+        finally:
+            note("end", self.name)
+
+    multiprocessing.process.BaseProcess._bootstrap = _bootstrap
+
+    class Stdout:
+        """sys.stdout, noting each write; a forked child inherits it, a spawned one makes its own."""
+
+        def __init__(self, stream):  # type: ignore[no-untyped-def]
+            self._stream = stream
+
+        def write(self, text):  # type: ignore[no-untyped-def]
+            note("out", text)
+            return self._stream.write(text)
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self._stream, name)
+
+    if sys.stdout is not None:
+        sys.stdout = Stdout(sys.stdout)
+
+
 _write_stacks_on_sigusr1()
 _record_named_resources()
+_record_timeline()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_write_stacks_on_sigusr1)  # a forked child writes its own file
 

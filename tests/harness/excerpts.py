@@ -1,0 +1,80 @@
+"""Show a program by the lines its section discusses, with the whole file one click away.
+
+A program block whose fence names statements (``highlight="def consumer"``, see
+``tests.harness.highlight``) shows those lines, shaded, with a few lines around
+them; each longer stretch of other lines is folded into one ``⋯ N lines`` line.
+A ``<details>`` toggle above the block unfolds everything, without a script (CSS:
+``.excerpt-toggle[open] ~ .highlight .folded``). The folded lines stay in the
+page: the copy button copies the whole file exactly (Material copies the code
+element's ``innerText`` with ``data-md-copying`` set, and the CSS shows the
+folded lines and hides the markers then), and search still finds them.
+
+A short program, or one that names no statement, is shown whole.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
+
+PROGRAM_BLOCK = re.compile(
+    r'(?P<head><div class="highlight"><span class="filename">(?P<title>snippets/[\w/]+\.py)</span>'
+    r"<pre[^>]*>(?:<span></span>)?<code>)(?P<code>.*?)(?P<tail></code></pre></div>)",
+    re.S,
+)
+# One line of highlighted code: Pygments closes every span at the end of a line, and wraps a
+# shaded line, its newline included, in <span class="hll">.
+LINE = re.compile(r'<span class="hll">.*?\n</span>|[^\n]*\n|[^\n]+$', re.S)
+CONTEXT = 2  # lines shown before and after each shaded line
+SHORTEST_FOLD = 4  # a stretch shorter than this stays shown: a marker would hide little
+WHOLE_UP_TO = 30  # a program this short is shown whole
+
+
+def excerpt(block: re.Match[str]) -> str:
+    lines = LINE.findall(block.group("code"))
+    shaded = [index for index, line in enumerate(lines) if line.startswith('<span class="hll">')]
+    if not shaded or len(lines) <= WHOLE_UP_TO:
+        return block.group(0)
+    shown = {near for index in shaded for near in range(index - CONTEXT, index + CONTEXT + 1)}
+    runs: list[tuple[bool, list[str]]] = []  # (folded, lines)
+    for index, line in enumerate(lines):
+        hidden = index not in shown
+        if runs and runs[-1][0] == hidden:
+            runs[-1][1].append(line)
+        else:
+            runs.append((hidden, [line]))
+    out = []
+    folded_lines = 0
+    for hidden, run in runs:
+        if hidden and len(run) >= SHORTEST_FOLD:
+            folded_lines += len(run)
+            out.append(f'<span class="excerpt-gap">⋯ {len(run)} lines\n</span>')
+            out.extend(f'<span class="folded">{line}</span>' for line in run)
+        else:
+            out.extend(run)
+    if not folded_lines:
+        return block.group(0)
+    toggle = (
+        '<details class="excerpt-toggle"><summary><span class="when-folded">▸ Shaded: the lines this section '
+        f'discusses. Show all {len(lines)} lines</span><span class="when-unfolded">▾ Fold the {folded_lines} '
+        "other lines again</span></summary></details>"
+    )
+    return f'<div class="excerpt">{toggle}{block.group("head")}{"".join(out)}{block.group("tail")}</div>'
+
+
+class ExcerptsPostprocessor(Postprocessor):
+    def run(self, text: str) -> str:
+        return PROGRAM_BLOCK.sub(excerpt, text)
+
+
+class ExcerptsExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        # After pymdownx.superfences has put the highlighted blocks back (raw HTML, priority 30).
+        md.postprocessors.register(ExcerptsPostprocessor(md), "program_excerpts", 6)
+
+
+def makeExtension(**kwargs: Any) -> ExcerptsExtension:  # noqa: N802 (Python-Markdown's name)
+    return ExcerptsExtension(**kwargs)
