@@ -1,0 +1,1 @@
+"""Programs of the guide "Pipes, SimpleQueue, and waiting on many things"."""
