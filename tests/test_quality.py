@@ -90,6 +90,22 @@ NEVER_RUN = {
             "subscriptable = False": "as above: Python 3.10 and 3.11 only",
         }
     ),
+    "snippets/managers/manager_queue.py": (
+        {
+            line: "runs on Python 3.13+ only, and the toolchain's Python is older"
+            for line in [
+                'q.put("left in the queue")',
+                "q.shutdown(immediate=True)  # drop what is left, wake every waiter",
+                "try:",
+                "left = q.get()",
+                "except queue.ShutDown:",
+                "left = None",
+                "return left is None",
+            ]
+        }
+        if TOOLCHAIN < (3, 13)
+        else {'return not hasattr(q, "shutdown")': "runs on Python 3.10-3.12 only, and the toolchain's is newer"}
+    ),
     "snippets/start_methods/mixed_contexts.py": {
         "child.join(timeout=10)": "runs on Python 3.10 only; the toolchain's Python is 3.11 or newer",
         'outcome = "child failed" if child.exitcode != 0 else "child worked"': "as above: Python 3.10 only",

@@ -1,0 +1,1 @@
+"""Programs of the guide "Manager queues: a queue in a server process"."""
