@@ -1,0 +1,1 @@
+"""Programs of the guide "Large data: shared memory, and names in a queue"."""
