@@ -1,0 +1,1 @@
+"""Programs of the guide "A process queue in an asyncio program"."""
