@@ -1,0 +1,1 @@
+"""Programs of the guide "Pools and executors: queues in disguise"."""
