@@ -384,3 +384,14 @@ def test_the_next_links_walk_every_page_in_the_order_of_the_nav(built_site: Path
         target = (current.parent / found.group(1)).resolve().relative_to(built_site.resolve()).as_posix()
         walked.append("" if target == "." else target.removesuffix("/") + "/")
     assert walked == nav_pages()
+
+
+def test_the_home_page_numbers_the_guides_across_its_parts(built_site: Path) -> None:
+    """Each part's list starts where the previous one ended (sane_lists keeps an ordered list's first number)."""
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    start = home.index('id="where-to-start"')
+    numbers = []
+    for ordered in re.finditer(r"<ol(?: start=\"(\d+)\")?>(.*?)</ol>", home[start:], re.S):
+        first = int(ordered.group(1) or 1)
+        numbers += range(first, first + ordered.group(2).count("<li>"))
+    assert len(numbers) > 10 and numbers == list(range(1, len(numbers) + 1)), numbers
