@@ -123,6 +123,12 @@ def ensure_venv() -> Path:
 
 
 BROWSER_TESTS = "tests/test_browser.py"
+# The visits of every page (loads, weights, axe) take about half the browser tests' time: they get
+# a pytest process of their own, so that both cores work on the browser tests once the others end.
+BROWSER_VISITS = [
+    f"{BROWSER_TESTS}::test_every_page_loads_cleanly_offline_and_light",
+    f"{BROWSER_TESTS}::test_axe_finds_no_violation_the_site_causes",
+]
 
 
 def names_tests(extra: list[str]) -> bool:
@@ -185,21 +191,33 @@ def check(python: Path, extra: list[str]) -> int:
     if names_tests(extra):  # the tests asked for, in one process
         status, cpu = finish(start(pytest))
     else:
-        # The browser tests in a second pytest process beside the others: each of the two
-        # runs its tests one after another, and together they keep both cores busy.
-        # Its report is printed after the other's; its own cache keeps the two from racing.
-        # At a lower priority: the program runs beside it include lessons about timing
+        # The browser tests in two more pytest processes beside the others: each process runs
+        # its tests one after another, and together they keep both cores busy. Their reports
+        # are printed after the others'; a cache of their own keeps the processes from racing.
+        # At a lower priority: the program runs beside them include lessons about timing
         # (a consumer that gives up after a 0.2 s wait), which Chromium must not starve.
-        with tempfile.TemporaryFile() as browser_report:
-            browser = start([*pytest, "-o", "cache_dir=.pytest_cache/browser", BROWSER_TESTS], browser_report, nice=10)
+        groups = {
+            "visits": BROWSER_VISITS,
+            "others": [BROWSER_TESTS, *(f"--deselect={visit}" for visit in BROWSER_VISITS)],
+        }
+        with tempfile.TemporaryFile() as visits_report, tempfile.TemporaryFile() as others_report:
+            reports = {"visits": visits_report, "others": others_report}
+            browsers = {
+                name: start([*pytest, "-o", f"cache_dir=.pytest_cache/browser-{name}", *tests], reports[name], nice=10)
+                for name, tests in groups.items()
+            }
             status, cpu = finish(start([*pytest, f"--ignore={BROWSER_TESTS}"]))
-            browser_status, browser_cpu = finish(browser)
-            browser_report.seek(0)
-            print(f"\ndev.py: {BROWSER_TESTS}, run beside the other tests:", flush=True)
-            sys.stdout.buffer.write(browser_report.read())
-            sys.stdout.flush()
+            browser_statuses, browser_cpu = [], 0.0
+            for name, browser in browsers.items():
+                browser_status, used = finish(browser)
+                browser_statuses.append(browser_status)
+                browser_cpu += used
+                reports[name].seek(0)
+                print(f"\ndev.py: {BROWSER_TESTS} ({name}), run beside the other tests:", flush=True)
+                sys.stdout.buffer.write(reports[name].read())
+                sys.stdout.flush()
         cpu += browser_cpu
-        status = combined(status, browser_status)
+        status = combined(status, *browser_statuses)
     wall = time.monotonic() - started
     cores = os.cpu_count() or 1
     print(f"dev.py: check {'passed' if status == 0 else 'FAILED'} in {wall:.1f} s", flush=True)
