@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import shared_memory
@@ -17,34 +16,17 @@ from pathlib import Path
 
 import psutil
 import pytest
+from contribution import contribute
 
 from harness import running
 from harness.checks import judge, load_sample, stale_traceback
 from harness.pool import ALONE, run_against_sample
 from harness.programs import SNIPPETS, Program
 from harness.running import alive_in_group
-from harness.sample import Sample, parse_sample, render_sample
+from harness.sample import Sample, parse_sample
 from harness.update import update_sample
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the runner's process-group checks need POSIX")
-
-
-def contribute(
-    root: Path,
-    source: str,
-    rules: list[str] | None = None,
-    output: list[str] | None = None,
-    stderr: list[str] | None = None,
-) -> Program:
-    """Write ``snippets/broken/program.py`` under ``root``, and its sample unless ``output`` is None."""
-    package = root / "snippets" / "broken"
-    package.mkdir(parents=True, exist_ok=True)
-    for folder in (root / "snippets", package):
-        (folder / "__init__.py").write_text("")
-    (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
-    if output is not None:
-        (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules or []], output, stderr))
-    return Program(package / "program.py")
 
 
 def verdict_of(program: Program, method: str = "fork") -> str | None:

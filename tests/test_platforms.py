@@ -6,13 +6,13 @@ import contextlib
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from contribution import contribute
 
 import dev
 from harness import running
@@ -20,18 +20,7 @@ from harness.browsers import find_chrome
 from harness.checks import judge, load_sample
 from harness.pool import release, run_against_sample
 from harness.programs import SNIPPETS, Program
-from harness.sample import Sample, render_sample
-
-
-def contribute(root: Path, source: str, rules: list[str], output: list[str]) -> Program:
-    """``snippets/platform/program.py`` under ``root``, with its sample."""
-    package = root / "snippets" / "platform"
-    package.mkdir(parents=True)
-    for folder in (root / "snippets", package):
-        (folder / "__init__.py").write_text("")
-    (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
-    (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output))
-    return Program(package / "program.py")
+from harness.sample import Sample
 
 
 @pytest.fixture

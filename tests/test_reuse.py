@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from contribution import contribute
 
 from harness.pool import RunPool, release
 from harness.programs import Program
 from harness.reuse import RunCache, run_key
-from harness.sample import render_sample
 
 PROGRAM = """
 import multiprocessing as mp
@@ -24,14 +23,8 @@ if __name__ == "__main__":
 """
 
 
-def contribute(root: Path, source: str = PROGRAM, output: tuple[str, ...] = ("Child: hello",)) -> Program:
-    package = root / "snippets" / "reused"
-    package.mkdir(parents=True, exist_ok=True)
-    for folder in (root / "snippets", package):
-        (folder / "__init__.py").write_text("")
-    (package / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
-    (package / "program.out").write_text(render_sample([], list(output)))
-    return Program(package / "program.py")
+def reused(root: Path, output: tuple[str, ...] = ("Child: hello",)) -> Program:
+    return contribute(root, PROGRAM, [], list(output))
 
 
 def run_twice(program: Program, cache: Path) -> tuple[bool, bool]:
@@ -46,12 +39,12 @@ def run_twice(program: Program, cache: Path) -> tuple[bool, bool]:
 
 
 def test_a_passing_run_is_reused_while_nothing_changes(tmp_path: Path) -> None:
-    program = contribute(tmp_path)
+    program = reused(tmp_path)
     assert run_twice(program, tmp_path / "cache") == (False, True)
 
 
 def test_a_failing_run_is_never_kept(tmp_path: Path) -> None:
-    program = contribute(tmp_path, output=("Child: goodbye",))
+    program = reused(tmp_path, output=("Child: goodbye",))
     assert run_twice(program, tmp_path / "cache") == (False, False)
 
 
@@ -69,7 +62,7 @@ def test_a_failing_run_is_never_kept(tmp_path: Path) -> None:
     ],
 )
 def test_any_change_to_what_a_run_depends_on_makes_a_new_key(tmp_path: Path, change: object) -> None:
-    program = contribute(tmp_path)
+    program = reused(tmp_path)
     before = run_key(program, "spawn", sys.executable, measured=False)
     assert run_key(program, "spawn", sys.executable, measured=False) == before  # by content: stable
     change(program)  # type: ignore[operator]
@@ -77,7 +70,7 @@ def test_any_change_to_what_a_run_depends_on_makes_a_new_key(tmp_path: Path, cha
 
 
 def test_the_start_method_and_coverage_are_part_of_the_key(tmp_path: Path) -> None:
-    program = contribute(tmp_path)
+    program = reused(tmp_path)
     keys = {
         run_key(program, "spawn", sys.executable, measured=False),
         run_key(program, "fork", sys.executable, measured=False),
@@ -87,7 +80,7 @@ def test_the_start_method_and_coverage_are_part_of_the_key(tmp_path: Path) -> No
 
 
 def test_another_interpreter_makes_another_key(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    program = contribute(tmp_path)
+    program = reused(tmp_path)
     others = [python for python in request.config.getoption("--python") if release(python)[:2] != sys.version_info[:2]]
     if not others:
         pytest.skip("no --python of another version than the toolchain's was given")

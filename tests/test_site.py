@@ -20,8 +20,7 @@ from markdown.extensions.toc import slugify
 from harness import badges
 from harness.highlight import hl_lines
 from harness.inventory import mkdocs_config, nav_pages, scan_page
-from harness.matching import classify
-from harness.outputs import stream_label
+from harness.matching import classify, stream_label
 from harness.programs import Program, discover
 from harness.running import ROOT
 from harness.sample import parse_sample

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
+
+from contribution import contribute
 
 from harness.inventory import check_inventory
 from harness.pool import run_against_sample
-from harness.programs import Program
-from harness.sample import parse_sample, render_sample
+from harness.sample import parse_sample
 from harness.timeline import Timeline, load, parse_events, record, svg, timeline_path
 
 
@@ -38,16 +38,6 @@ def test_events_become_processes_main_first_each_line_at_its_newline() -> None:
     assert (second.name, second.end, second.lines) == ("Process-2", None, [])
 
 
-def write_program(root: Path, source: str, rules: list[str], output: list[str]) -> Program:
-    guide = root / "snippets" / "drawn"
-    guide.mkdir(parents=True, exist_ok=True)
-    for folder in (root / "snippets", guide):
-        (folder / "__init__.py").write_text("")
-    (guide / "program.py").write_text(textwrap.dedent(source).lstrip("\n"))
-    (guide / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules], output))
-    return Program(guide / "program.py")
-
-
 TWO_PROCESSES = """
     import multiprocessing as mp
     def child():
@@ -61,7 +51,7 @@ TWO_PROCESSES = """
 
 
 def test_a_real_run_notes_each_process_under_fork_and_spawn(tmp_path: Path) -> None:
-    program = write_program(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
+    program = contribute(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
     for method in ("fork", "spawn"):
         events = tmp_path / f"{method}.txt"
         env = {"SNIPPETS_TIMELINE_FILE": str(events), "SNIPPETS_TIMELINE_MAIN": "1"}
@@ -73,14 +63,19 @@ def test_a_real_run_notes_each_process_under_fork_and_spawn(tmp_path: Path) -> N
         assert [text for _, text in child.lines] == ["Child: hello"]
 
 
-def test_a_checked_run_is_never_noted(tmp_path: Path) -> None:
-    program = write_program(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
-    run = run_against_sample(program, "fork", sys.executable)
-    assert run.returncode == 0 and not list(tmp_path.rglob("*.txt"))
+def test_only_the_timeline_run_wraps_stdout(tmp_path: Path) -> None:
+    """A checked run writes through the real sys.stdout: the wrapper that notes times is never in its way."""
+    program = contribute(tmp_path, "import sys\nprint(type(sys.stdout).__name__, flush=True)\n", [], ["?"])
+    checked = run_against_sample(program, "fork", sys.executable)
+    events = tmp_path / "events.txt"
+    env = {"SNIPPETS_TIMELINE_FILE": str(events), "SNIPPETS_TIMELINE_MAIN": "1"}
+    noted = run_against_sample(program, "fork", sys.executable, extra_env=env)
+    assert (checked.output, noted.output) == (["TextIOWrapper"], ["Stdout"])
+    assert events.exists()
 
 
 def test_the_drawing_has_a_lane_per_process_a_dot_per_line_and_a_text_alternative(tmp_path: Path) -> None:
-    program = write_program(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
+    program = contribute(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
     events = note(1.0, 1, "start", "main") + note(1.1, 2, "start", "Process-1") + note(1.2, 2, "out", "Child: hello\n")
     events += note(1.3, 2, "end", "Process-1") + note(1.4, 1, "out", "Main: done\n") + note(1.5, 1, "end", "main")
     path = record(program.path, events, "fork", "3.11.7", "2026-12-01")
@@ -100,16 +95,16 @@ def test_the_drawing_has_a_lane_per_process_a_dot_per_line_and_a_text_alternativ
 
 
 def test_a_stale_missing_or_wrong_timeline_is_reported(tmp_path: Path) -> None:
-    program = write_program(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
+    program = contribute(tmp_path, TWO_PROCESSES, ["channel child ^Child:"], ["Child: hello", "Main: done"])
     (tmp_path / "docs").mkdir()
-    shown = "snippets/drawn/program.timeline.json:1: "
+    shown = "snippets/broken/program.timeline.json:1: "
 
     def timeline_problems() -> list[str]:
         return [problem for problem in check_inventory(tmp_path / "docs", tmp_path) if "timeline" in problem]
 
     assert timeline_problems() == [
         f"{shown}missing: several processes print, and the page shows a timeline of one run. Record it again "
-        "with `python3 dev.py update -k drawn/program`."
+        "with `python3 dev.py update -k broken/program`."
     ]
     events = note(1.0, 1, "start", "main") + note(1.1, 2, "start", "Process-1") + note(1.2, 1, "out", "Main: done\n")
     events += note(1.3, 2, "out", "Child: hello\n")  # main printed first: the sample's channel order says otherwise
@@ -127,7 +122,7 @@ def test_a_stale_missing_or_wrong_timeline_is_reported(tmp_path: Path) -> None:
     program.path.write_text(program.path.read_text() + "# changed\n")
     assert timeline_problems() == [
         f"{shown}recorded from another version of program.py. Record it again with `python3 dev.py update -k "
-        "drawn/program`."
+        "broken/program`."
     ]
     program.path.unlink()
     assert any(

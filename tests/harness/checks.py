@@ -11,7 +11,7 @@ from pathlib import Path
 from .matching import check_sample, match_output, match_stderr, report
 from .programs import Program
 from .running import LAUNCHER, OUTPUT_LIMIT, NamedResource, Run
-from .sample import RunKind, Sample, SampleError, parse_sample, shown
+from .sample import RunKind, Sample, SampleError, parse_sample, program_of, shown
 
 SHARED_MEMORY_LEAK = re.compile(r"resource_tracker: There appear to be \d+ leaked shared_memory objects[^\n]*")
 HELPER = re.compile(r"multiprocessing\.(resource_tracker|forkserver) import main")  # helper processes' commands
@@ -85,7 +85,7 @@ def load_sample(program: Program, kind: RunKind | None = None) -> Sample | str:
 def judge(run: Run, sample: Sample) -> str | None:
     """A failure message naming the file, the line and what to do; None if the run is good."""
     rules = sample.rules
-    program_path = sample.path.with_name(sample.path.name.split(".")[0] + ".py")  # p.out, p.variant.out: p.py
+    program_path = program_of(sample.path)
     program = shown(program_path)
     where = shown(sample.path)
     how = f"(under {run.method})"
@@ -189,7 +189,7 @@ def judge(run: Run, sample: Sample) -> str | None:
         failures.append(
             f"{program}:{program_line(stderr, program_path)}: wrote to stderr {how}, and {where} records no "
             "stderr. Fix the program; or, if the lesson is what it writes, record it with `python3 dev.py update "
-            f"-k {run.module.removeprefix('snippets.').replace('.', '/')}`. stderr:\n" + _excerpt(stderr)
+            f"-k {Program(program_path).name}`. stderr:\n" + _excerpt(stderr)
         )
     problems = match_output(sample, run.output)
     if problems:
@@ -219,6 +219,6 @@ def stale_traceback(sample: Sample, program_path: Path) -> str | None:
             return (
                 f"{shown(sample.path)}:{sample.first_stderr_line + index}: the recorded traceback shows line {number} "
                 f"of {program_path.name} as {sample.stderr[index + 1].strip()!r}; it now reads {now!r}. Record the "
-                f"sample again with `python3 dev.py update -k {program_path.parent.name}/{program_path.stem}`."
+                f"sample again with `python3 dev.py update -k {Program(program_path).name}`."
             )
     return None

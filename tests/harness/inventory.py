@@ -27,7 +27,7 @@ from .checks import stale_traceback
 from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines
 from .programs import Program, discover
 from .running import ROOT
-from .sample import OUTPUT_MARKER, SampleError, is_variant, parse_sample
+from .sample import OUTPUT_MARKER, SampleError, is_variant, parse_sample, program_of
 from .timeline import timeline_problems
 
 TITLE = re.compile(r"""title=(?P<quote>["'])(?P<title>[^"']*)(?P=quote)""")
@@ -301,7 +301,7 @@ def check_inventory(docs: Path, root: Path = ROOT, programs: list[Program] | Non
             )
     program_paths = {program.path for program in programs}
     for sample_path in sorted([*(root / "snippets").glob("*/*.out"), *(root / "snippets").glob("*/*.timeline.json")]):
-        if sample_path.with_name(sample_path.name.split(".")[0] + ".py") not in program_paths:
+        if program_of(sample_path) not in program_paths:
             problems.append(
                 f"{sample_path.relative_to(root).as_posix()}:1: a sample without a program. "
                 "Delete it or restore its program."

@@ -86,6 +86,12 @@ def stream_of(raw: str, rules: Rules) -> str:
     return _stream(claims(raw, rules))
 
 
+def stream_label(stream: str) -> str:
+    """``consumer[1]`` -> ``consumer 1``: how a reader names the process."""
+    name, _, key = stream.partition("[")
+    return f"{name} {key.rstrip(']')}" if key else name
+
+
 def _stream(matched: list[tuple[Channel, re.Match[str]]]) -> str:
     if not matched:
         return MAIN

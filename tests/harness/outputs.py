@@ -27,9 +27,9 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
 from . import timeline
-from .matching import MAIN, is_compared, stream_of
+from .matching import MAIN, is_compared, stream_label, stream_of
 from .programs import SNIPPETS
-from .sample import Rules, Sample, parse_sample
+from .sample import Rules, Sample, parse_sample, program_of
 
 OUTPUT_BLOCK = re.compile(
     r'(?P<head><div class="highlight"><span class="filename">(?P<title>python (?:-m [\w.]+|\w+\.py))</span>'
@@ -52,12 +52,6 @@ def sample_for(title: str, text: str, snippets: Path = SNIPPETS) -> Sample | Non
         if "\n".join(sample.output) == text.rstrip("\n"):
             return sample
     return None
-
-
-def stream_label(stream: str) -> str:
-    """``consumer[1]`` -> ``consumer 1``: how a reader names the process."""
-    name, _, key = stream.partition("[")
-    return f"{name} {key.rstrip(']')}" if key else name
 
 
 def _marked(raw: str, rules: Rules) -> str:
@@ -183,7 +177,7 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
     trailing = "\n" if text.endswith("\n") else ""
     stderr = f"\n{stderr_block(sample)}" if sample.stderr else ""
     drawn = ""
-    recorded = timeline.timeline_path(sample.path.with_name(sample.path.name.split(".")[0] + ".py"))
+    recorded = timeline.timeline_path(program_of(sample.path))
     if sample.path.suffixes == [".out"] and recorded.exists():  # the main sample's run, not a variant's
         anchor = f"timeline-{sample.path.parent.name}-{sample.path.stem}".replace("_", "-")
         drawn = timeline.figure(timeline.load(recorded), sample, streams, COLOURS, anchor)

@@ -365,6 +365,11 @@ def parse_sample(path: Path) -> Sample:
     return Sample(path, lines[:marker], rules, output, marker + 2, stderr)
 
 
+def program_of(path: Path) -> Path:
+    """The program a file beside it belongs to: ``p.out``, ``p.main-preloaded.out``, ``p.timeline.json``: ``p.py``."""
+    return path.with_name(path.name.split(".")[0] + ".py")
+
+
 def is_variant(path: Path) -> bool:
     """``p.main-preloaded.out`` is a variant of ``p.out``: the output of ``p.py`` in the runs its `when` names."""
     return "." in path.stem

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .matching import match_output, stream_of
+from .matching import match_output, stream_label, stream_of
 from .programs import Program
 from .sample import Sample, parse_sample
 
@@ -119,8 +119,6 @@ def load(path: Path) -> Timeline:
 
 def lane_label(process: Process, sample: Sample) -> tuple[str, str | None]:
     """(label, stream) of a lane: the process as the output block names it, if its lines say; else its name."""
-    from .outputs import stream_label  # outputs imports this module
-
     streams = list(dict.fromkeys(stream_of(text, sample.rules) for _, text in process.lines))
     if process.name == "main":
         return "main", "main" if streams in ([], ["main"]) else None
@@ -215,8 +213,7 @@ def timeline_problems(program: Program, root: Path) -> list[str]:
     """Whether the program's timeline is there when several processes print, and is of this program, as it is."""
     path = timeline_path(program.path)
     shown = path.relative_to(root).as_posix()
-    name = program.path.relative_to(root / "snippets").with_suffix("").as_posix()
-    again = f"Record it again with `python3 dev.py update -k {name}`."
+    again = f"Record it again with `python3 dev.py update -k {program.name}`."
     sample = parse_sample(program.sample_path)
     if not path.exists():
         streams = {stream_of(text, sample.rules) for text in sample.output}

@@ -14,7 +14,7 @@ from .matching import UNDECLARED_STDERR, check_sample, match_output, stderr_line
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
 from .programs import Program, start_methods
 from .running import Run
-from .sample import Rules, RunKind, Sample, parse_sample, render_sample, shown
+from .sample import Rules, RunKind, Sample, parse_sample, program_of, render_sample, shown
 
 RECHECKS = 3  # runs per start method after recording
 
@@ -31,8 +31,9 @@ def _record(
 ) -> str:
     """Record ``sample`` from ``run_once`` if it is empty or fails, then judge it on the ``again`` runs."""
     run = run_once(sample)
-    program_path = sample.path.with_name(sample.path.name.split(".")[0] + ".py")
-    kept = bool(sample.output) and judge(run, sample) is None and stale_traceback(sample, program_path) is None
+    kept = (
+        bool(sample.output) and judge(run, sample) is None and stale_traceback(sample, program_of(sample.path)) is None
+    )
     if not kept:
         stderr = stderr_lines(run.stderr)
         recorded = Sample(sample.path, sample.header, sample.rules, run.output, len(sample.header) + 2, stderr)
