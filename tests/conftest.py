@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness import badges, running
+from harness import badges, charts, running
 from harness.matrix import matrix_table
 from harness.pool import (
     ALONE,
@@ -250,7 +250,8 @@ def record_verification(session: pytest.Session) -> None:
     if config.getoption("--update-samples") or len(outcomes) != expected or session.testsfailed or not fresh:
         return
     passed = badges.passed_runs(outcomes)
-    badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc))
+    benchmarks = charts.kept_outputs(config.stash[POOL], start_methods()[0])
+    badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc), benchmarks=benchmarks)
     programs = {program.name for program in discover()}
     current = {name: entry for name, entry in badges.load().items() if name in programs}  # moved or deleted: gone
     results = badges.merge(current, passed, badges.platform_name(), date.today())

@@ -394,3 +394,23 @@ def test_the_home_page_numbers_the_guides_across_its_parts(built_site: Path) -> 
         first = int(ordered.group(1) or 1)
         numbers += range(first, first + ordered.group(2).count("<li>"))
     assert len(numbers) > 10 and numbers == list(range(1, len(numbers) + 1)), numbers
+
+
+def test_benchmark_charts_are_drawn_from_the_recorded_run_with_their_figures(built_site: Path) -> None:
+    """Every chart marker became charts: each an inline SVG, its source named, its figures as a table."""
+    from harness import charts
+    from harness.sample import parse_sample
+
+    leftovers = [
+        page.relative_to(built_site).as_posix()
+        for page in sorted(built_site.rglob("*.html"))
+        if 'class="benchmark-charts" data-sample=' in page.read_text(encoding="utf-8")
+    ]
+    assert not leftovers, f"chart markers left as they were (is tests.harness.charts in mkdocs.yml?): {leftovers}"
+    page = (built_site / "guides" / "costs" / "index.html").read_text(encoding="utf-8")
+    recorded = charts.parse(parse_sample(ROOT / "snippets" / "costs" / "compare.out").output, "compare.out")
+    assert page.count('<figure class="benchmark-figure">') >= len(charts.CHARTS)
+    assert html.escape(recorded.machine) in page and html.escape(recorded.python) in page
+    queue = recorded.tables["MB/s, one way"]["Queue"]
+    row = '<th scope="row">Queue</th>' + "".join(f"<td>{charts.short(v)}</td>" for v in queue if v is not None)
+    assert row in page, "the table under the chart shows the recorded figures"

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .charts import save_ci_runs
 from .programs import Program, discover
 from .running import ROOT
 
@@ -297,10 +298,24 @@ def write_footers(programs: list[Program] | None = None, results: Results | None
 RUN = ROOT / "test-artifacts" / "verified-run.json"  # one check's own results, for CI to merge
 
 
-def save_run(passed: dict[str, dict[str, list[str]]], platform: str, finished: datetime, path: Path = RUN) -> None:
-    """What one check verified (program -> version -> methods), on which platform, and when it finished."""
+def save_run(
+    passed: dict[str, dict[str, list[str]]],
+    platform: str,
+    finished: datetime,
+    path: Path = RUN,
+    benchmarks: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """What one check verified (program -> version -> methods), on which platform, and when it finished.
+
+    ``benchmarks`` (program -> version -> stdout) keeps what the benchmark programs printed, for the charts.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    run = {"platform": platform, "finished": finished.isoformat(timespec="seconds"), "passed": passed}
+    run = {
+        "platform": platform,
+        "finished": finished.isoformat(timespec="seconds"),
+        "passed": passed,
+        "benchmarks": benchmarks or {},
+    }
     path.write_text(json.dumps(run, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -323,9 +338,12 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] != "merge":
         print("usage: python3 dev.py badges footers | merge verified-run.json ...", file=sys.stderr)
         return 2
-    results = merge_runs(load(), [json.loads(Path(path).read_text(encoding="utf-8")) for path in argv[1:]])
+    runs = [json.loads(Path(path).read_text(encoding="utf-8")) for path in argv[1:]]
+    results = merge_runs(load(), runs)
     save(results)
     write_footers(results=results)
+    for written in save_ci_runs(runs):  # the benchmarks' outputs, for the build's charts
+        print(f"kept {written.relative_to(ROOT)}")
     return 0
 
 

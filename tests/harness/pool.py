@@ -6,8 +6,11 @@ import functools
 import os
 import re
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +155,42 @@ def coverage_runs() -> list[tuple[Program, str]]:
 DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 
 
+class Turns:
+    """Runs share the machine, except an exclusive run, which waits for the others to end and holds it alone.
+
+    A benchmark that compares timings needs the cores to itself: eight programs at once on two
+    cores measure the scheduler, not the tools. An exclusive run that waits goes before any run
+    that comes later, so that it is never starved.
+    """
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.sharing = 0  # runs going on now
+        self.alone = False  # an exclusive run is going on
+        self.waiting_alone = 0  # exclusive runs waiting for their turn
+
+    @contextmanager
+    def turn(self, exclusive: bool) -> Iterator[None]:
+        with self.condition:
+            if exclusive:
+                self.waiting_alone += 1
+                self.condition.wait_for(lambda: not self.alone and self.sharing == 0)
+                self.waiting_alone -= 1
+                self.alone = True
+            else:
+                self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
+                self.sharing += 1
+        try:
+            yield
+        finally:
+            with self.condition:
+                if exclusive:
+                    self.alone = False
+                else:
+                    self.sharing -= 1
+                self.condition.notify_all()
+
+
 class RunPool:
     def __init__(self, jobs: int, versions: dict[str, str]) -> None:
         self.versions = versions  # interpreter path -> "3.12", for reports
@@ -162,6 +201,7 @@ class RunPool:
         self.finished: float = 0.0
         self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
         self.reuse: RunCache | None = None  # passing runs kept by content; None: run everything
+        self.turns = Turns()
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -195,14 +235,15 @@ class RunPool:
                 earlier = self.reuse.get(key, coverage_folder)
                 if earlier is not None:
                     return earlier
-            run = run_against_sample(
-                program,
-                method,
-                python,
-                extra_env,
-                slowdown=COVERAGE_SLOWDOWN if measured else 1.0,
-                sample=sample if isinstance(sample, Sample) else None,
-            )
+            with self.turns.turn(isinstance(sample, Sample) and sample.rules.exclusive):
+                run = run_against_sample(
+                    program,
+                    method,
+                    python,
+                    extra_env,
+                    slowdown=COVERAGE_SLOWDOWN if measured else 1.0,
+                    sample=sample if isinstance(sample, Sample) else None,
+                )
             self.finished = max(self.finished, time.monotonic())
             if self.reuse and key and isinstance(sample, Sample) and judge(run, sample) is None:
                 self.reuse.put(key, run, coverage_folder)

@@ -19,8 +19,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .checks import judge
-from .pool import DEFAULT_JOBS, run_against_sample
+from .pool import DEFAULT_JOBS, Turns, run_against_sample
 from .programs import Program, discover, start_methods
+from .running import Run
 from .sample import parse_sample, skip_reason
 
 # Busy until its parent is gone, so that no spinner outlives a repeat that was killed.
@@ -47,10 +48,14 @@ def repeat(programs: list[Program], methods: list[str], python: str, times: int,
         for method in methods
         if not skip_reason(samples[program.name].rules)
     ]
+    turns = Turns()  # an `exclusive` program runs alone, as in the check
+
+    def run(program: Program, method: str) -> Run:
+        with turns.turn(samples[program.name].rules.exclusive):
+            return run_against_sample(program, method, python)
+
     with ThreadPoolExecutor(max_workers=jobs) as executor:
-        futures = {
-            executor.submit(run_against_sample, program, method, python): (program, method) for program, method in work
-        }
+        futures = {executor.submit(run, program, method): (program, method) for program, method in work}
         for done, future in enumerate(as_completed(futures), start=1):
             program, method = futures[future]
             verdict = judge(future.result(), samples[program.name])

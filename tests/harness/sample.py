@@ -153,6 +153,7 @@ class Rules:
     orders: list[OrderRule] = field(default_factory=list)
     sames: list[SameRule] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
+    exclusive: bool = False  # the run has the cores to itself: no other program runs meanwhile
     expect_hang: bool = False
     hang_quiet: float = 1.0  # seconds a hanging program must stay silent after its last expected line
     exit_code: int = 0
@@ -253,6 +254,10 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             rules.timeout = float(rest)
         except ValueError:
             raise SampleError(path, line, "write `timeout SECONDS`") from None
+    elif keyword == "exclusive":
+        if rest:
+            raise SampleError(path, line, "write `exclusive` alone: the run has the machine's cores to itself")
+        rules.exclusive = True
     elif keyword == "expect":
         words = rest.split()
         if words and words[0] == "hang" and len(words) <= 2:
