@@ -501,6 +501,37 @@ def test_a_timeline_shows_each_process_of_a_recorded_run(browser: Browser, base_
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_benchmark_charts_render_in_the_page_s_scheme_with_no_request_elsewhere(
+    browser: Browser, base_url: str, scheme: str
+) -> None:
+    """Drawn at build time: inline SVG that loads nothing, its lines and text in the scheme's colours."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watched = Watched(page, base_url)
+    page.goto(base_url + "guides/costs/", wait_until="networkidle")
+    charts = page.locator("figure.benchmark-figure svg.benchmark-chart")
+    assert charts.count() >= 2
+    first = charts.first
+    first.scroll_into_view_if_needed()
+    box = first.bounding_box()
+    assert box is not None and box["width"] > 500 and box["height"] > 250, box
+    colours = set(
+        first.locator("path").evaluate_all(
+            "paths => paths.map(p => getComputedStyle(p).getPropertyValue('stroke')).filter(c => c && c !== 'none')"
+        )
+    )
+    assert len(colours) >= 7, colours  # six tools in colour, and the limits in the text colour
+    text = first.locator("text").first.evaluate("t => getComputedStyle(t).getPropertyValue('fill')")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert text != background
+    assert first.get_attribute("role") == "img" and "against item size" in first.locator("title").inner_html()
+    assert not watched.external and not watched.errors, (watched.external, watched.errors)
+    page.locator("figure.benchmark-figure").first.screenshot(path=str(SCREENSHOTS / f"costs-chart-{scheme}.png"))
+    context.close()
+
+
 def test_content_tabs_switch(browser: Browser, base_url: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(base_url, wait_until="networkidle")
