@@ -118,6 +118,42 @@ NEVER_RUN = {
         "return connection.recv_bytes()": "Windows only: a named pipe has no file descriptor to read raw",
         "connection.send_bytes(item)": "Windows only, as above",
     },
+    # The checklist's 3.14 branches run on CPython 3.14 only (the GitHub workflow's cells).
+    "snippets/python_3_14/checklist.py": {
+        **(
+            {
+                line: "runs on Python 3.14+ only, and the toolchain's Python is older"
+                for line in [
+                    "child = mp.Process(target=patient, args=(ready,))",
+                    "child.interrupt()",
+                    "child.join(timeout=10)",
+                    "child.start()",
+                    "deadline = time.monotonic() + 10",
+                    "except KeyboardInterrupt:  # what interrupt() raises here",
+                    'if sys.platform == "win32":  # documented as undefined there',
+                    "pool = ProcessPoolExecutor(max_workers=1)",
+                    "pool.submit(time.sleep, 30)",
+                    "pool.terminate_workers()",
+                    "ready = mp.Event()",
+                    "ready.set()  # inside the try: the signal may come before set() ends",
+                    "ready.wait()",
+                    "return child.exitcode == 3",
+                    'return hasattr(mp.Process, "interrupt")',
+                    "return not mp.active_children()",
+                    "sys.exit(3)",
+                    "time.sleep(0.05)  # active_children() also joins those that ended",
+                    "time.sleep(0.5)  # the worker has taken the task",
+                    "time.sleep(30)",
+                    "try:",
+                    "while mp.active_children() and time.monotonic() < deadline:",
+                ]
+            }
+            if TOOLCHAIN < (3, 14)
+            else {}
+        ),
+        'expected = "spawn"': "runs on macOS and Windows only",
+        "pass": "the local function is pickled, never called",
+    },
     "snippets/stopping_consumers/empty_is_not_done.py": {
         "q.get()": "the consumer finds the queue empty before the producer's first put: the lesson",
         "handled += 1": "as above: the loop body of the stop-when-empty consumer never runs",
