@@ -122,6 +122,34 @@ def ensure_venv() -> Path:
     return python
 
 
+ENGINES = ROOT / ".engines"
+ENGINE_PACKAGES = ("redis", "async-timeout")  # pure Python: one folder serves every interpreter
+
+
+def ensure_engines(venv_python: Path) -> None:
+    """``.engines``: the client libraries some programs import (redis-py), at requirements.txt's pins.
+
+    The programs run on every CPython of the matrix, not on the toolchain's venv, so these pure-Python
+    packages go into a folder of their own, which the harness puts on each run's PYTHONPATH.
+    """
+    pins = [
+        line.strip()
+        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if line.split("==")[0].strip().lower() in ENGINE_PACKAGES
+    ]
+    if len(pins) != len(ENGINE_PACKAGES):
+        raise SystemExit(f"dev.py: {REQUIREMENTS.name} must pin each of {', '.join(ENGINE_PACKAGES)}")
+    wanted = hashlib.sha256("\n".join(pins).encode()).hexdigest()
+    stamp = ENGINES / "requirements.sha256"
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        return
+    print(f"dev.py: installing {', '.join(pins)} into {ENGINES.name}", flush=True)
+    shutil.rmtree(ENGINES, ignore_errors=True)
+    pip = [str(venv_python), "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "--quiet", "--no-deps", "--target", str(ENGINES), *pins], check=True)
+    stamp.write_text(wanted + "\n")
+
+
 BROWSER_TESTS = "tests/test_browser.py"
 # The visits of every page (loads, weights, axe) take about half the browser tests' time: they get
 # a pytest process of their own, so that both cores work on the browser tests once the others end.
@@ -246,6 +274,8 @@ def main(argv: list[str]) -> int:
         return 2
     command, extra = argv[0], argv[1:]
     python = ensure_venv()
+    if command in ("check", "update", "repeat", "mutants"):  # the commands that run programs
+        ensure_engines(python)
     if command in ("serve", "build"):
         run([str(python), "-m", "harness.badges", "footers"])  # a new program's line under its output
     if command == "serve":

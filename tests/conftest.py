@@ -30,6 +30,7 @@ from harness.pool import (
 from harness.programs import discover, start_methods
 from harness.reuse import RunCache
 from harness.running import ROOT
+from harness.services import SERVICES
 from harness.weights import PAGE_WEIGHTS
 from harness.weights import summary as page_weights
 
@@ -277,3 +278,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     config.stash[POOL].close()
+    SERVICES.close()  # the servers programs needed (redis-server): none outlives the check

@@ -211,6 +211,7 @@ def test_a_line_claimed_by_two_channels_fails(tmp_path: Path) -> None:
         (["redact n \\d"], ["a"], ":1: write `redact {name} REGEX`"),
         (["ignore ("], ["a"], ":1: bad regular expression '('"),
         (["exclusive 2"], ["a"], ":1: write `exclusive` alone"),
+        (["needs postgres"], ["a"], ":1: write `needs SERVER`, SERVER one of: redis-server"),
     ],
 )
 def test_sample_errors_name_file_and_line(tmp_path: Path, header: list[str], output: list[str], message: str) -> None:

@@ -10,6 +10,7 @@ from harness.checks import judge, load_sample
 from harness.pool import ALONE, ALONE_3_14, RunPool, emulating_python, release, run_kind
 from harness.programs import Program, discover, start_methods
 from harness.sample import Sample, skip_reason
+from harness.services import Services
 from harness.update import update_sample
 
 PROGRAMS = discover()
@@ -24,6 +25,9 @@ def checked_sample(program: Program, method: str, python: str) -> Sample:
     reason = skip_reason(sample.rules)
     if reason:
         pytest.skip(reason)
+    missing = Services.missing(sample.rules.needs, sample.path)
+    if missing:
+        pytest.fail(missing, pytrace=False)
     return sample
 
 

@@ -154,6 +154,12 @@ NEVER_RUN = {
         'expected = "spawn"': "runs on macOS and Windows only",
         "pass": "the local function is pickled, never called",
     },
+    "snippets/redis_queues/put_get.py": {
+        'raise TimeoutError("no item for 10 s")': "only when no item comes for 10 s: a producer that died",
+    },
+    "snippets/redis_queues/reliable.py": {
+        'raise TimeoutError("no task for 10 s")': "only when no task comes for 10 s",
+    },
     "snippets/stopping_consumers/empty_is_not_done.py": {
         "q.get()": "the consumer finds the queue empty before the producer's first put: the lesson",
         "handled += 1": "as above: the loop body of the stop-when-empty consumer never runs",

@@ -20,6 +20,7 @@ from .programs import Program, discover, start_methods
 from .reuse import RunCache, run_key
 from .running import ROOT, Run, run_program
 from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
+from .services import SERVICES
 
 ALONE = "alone"  # the "method" of a run of the program file copied on its own: `python file.py`
 # The same, with an older CPython made to start processes as 3.14 does on Linux
@@ -82,6 +83,8 @@ def run_against_sample(
             program.module, method, DEFAULT_TIMEOUT * slowdown, python, None, 1.0, program.root, extra_env, alone
         )
     rules = sample.rules
+    if rules.needs:  # the servers it uses, started at the first run that needs them
+        extra_env = {**(extra_env or {}), **SERVICES.environment(rules.needs)}
     if not rules.expect_hang:
         return run_program(
             program.module, method, rules.timeout * slowdown, python, None, 1.0, program.root, extra_env, alone

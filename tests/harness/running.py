@@ -148,11 +148,15 @@ class Run:
         return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
 
 
+ENGINES = ROOT / ".engines"
+
+
 def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[str, str]:
     """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
     env["PYTHONHASHSEED"] = "0"
-    env["PYTHONPATH"] = os.pathsep.join([str(root), str(STARTUP)])
+    # .engines: client libraries some programs import (redis-py), installed there by dev.py.
+    env["PYTHONPATH"] = os.pathsep.join([str(root), str(STARTUP), str(ENGINES)])
     if scratch is not None:
         for name in ("TMPDIR", "TEMP", "TMP"):
             env[name] = str(scratch / "tmp")

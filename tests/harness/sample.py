@@ -154,6 +154,7 @@ class Rules:
     sames: list[SameRule] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
     exclusive: bool = False  # the run has the cores to itself: no other program runs meanwhile
+    needs: list[tuple[str, int]] = field(default_factory=list)  # (server the harness starts, rule line)
     expect_hang: bool = False
     hang_quiet: float = 1.0  # seconds a hanging program must stay silent after its last expected line
     exit_code: int = 0
@@ -254,6 +255,12 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             rules.timeout = float(rest)
         except ValueError:
             raise SampleError(path, line, "write `timeout SECONDS`") from None
+    elif keyword == "needs":
+        from .services import KNOWN  # noqa: PLC0415 (services imports nothing of the sample's)
+
+        if rest not in KNOWN:
+            raise SampleError(path, line, f"write `needs SERVER`, SERVER one of: {', '.join(KNOWN)}")
+        rules.needs.append((rest, line))
     elif keyword == "exclusive":
         if rest:
             raise SampleError(path, line, "write `exclusive` alone: the run has the machine's cores to itself")

@@ -10,6 +10,7 @@ install, never a skip.
 
 from __future__ import annotations
 
+import atexit
 import secrets
 import shutil
 import socket
@@ -106,7 +107,8 @@ class Services:
         self.lock = threading.Lock()
         self.redis: RedisServer | None = None
 
-    def missing(self, needs: list[tuple[str, int]], sample: Path) -> str | None:
+    @staticmethod
+    def missing(needs: list[tuple[str, int]], sample: Path) -> str | None:
         """Why the program cannot run here (its sample's file:line and what to install), or None."""
         for service, line in needs:
             if shutil.which(service) is None:
@@ -126,6 +128,7 @@ class Services:
                         if executable is None:
                             raise ServiceMissing(f"redis-server: {INSTALL['redis-server']}")
                         self.redis = RedisServer(executable)
+                        atexit.register(self.close)  # whichever command started it, it stops
                 env.update(self.redis.environment())
         return env
 
@@ -134,3 +137,6 @@ class Services:
             if self.redis is not None:
                 self.redis.stop()
                 self.redis = None
+
+
+SERVICES = Services()  # the servers of this process's runs (a check, an update, a repeat)
