@@ -51,9 +51,10 @@ def run(server: redis.Redis, reliable: bool) -> None:
     print(f"Main: tasks still queued: {server.llen(tasks)} of 3", flush=True)
     while server.lmove(processing, tasks, "RIGHT", "RIGHT"):  # put back
         print("Main: put a task back from the processing list", flush=True)
-    worker = mp.Process(target=finishes, args=(tasks, processing))
-    worker.start()
-    worker.join()
+    if reliable:  # with BRPOP there is nothing to finish: task 1 is gone
+        worker = mp.Process(target=finishes, args=(tasks, processing))
+        worker.start()
+        worker.join()
     server.delete(tasks, processing)
 
 
