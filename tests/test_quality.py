@@ -157,6 +157,9 @@ NEVER_RUN = {
     "snippets/redis_queues/put_get.py": {
         'raise TimeoutError("no item for 10 s")': "only when no item comes for 10 s: a producer that died",
     },
+    "snippets/redis_queues/bounded.py": {
+        'raise TimeoutError(f"nothing in {name} for 10 s")': "only when nothing comes for 10 s",
+    },
     "snippets/redis_queues/reliable.py": {
         'raise TimeoutError("no task for 10 s")': "only when no task comes for 10 s",
     },
