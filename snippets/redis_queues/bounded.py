@@ -17,6 +17,14 @@ import uuid
 import redis
 
 URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+
+
+def connect() -> redis.Redis:
+    # redis-py stops waiting for an answer after 5 s unless told: longer
+    # than the 10 s a blocking get may wait here.
+    return redis.Redis.from_url(URL, socket_timeout=15)
+
+
 ROOM = 3
 
 
@@ -30,7 +38,7 @@ def take(server: redis.Redis, name: str) -> str:
 
 
 def consumer(tasks: str, room: str) -> None:
-    server = redis.Redis.from_url(URL)
+    server = connect()
     while True:
         item = take(server, tasks)
         server.lpush(room, "token")  # the item's place is free again
@@ -41,7 +49,7 @@ def consumer(tasks: str, room: str) -> None:
 
 
 def main() -> None:
-    server = redis.Redis.from_url(URL)
+    server = connect()
     tasks = f"demo:{uuid.uuid4().hex}:tasks"
     room = tasks.replace(":tasks", ":room")
     server.lpush(room, *["token"] * ROOM)

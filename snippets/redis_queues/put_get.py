@@ -17,11 +17,19 @@ import uuid
 import redis
 
 URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+
+
+def connect() -> redis.Redis:
+    # redis-py stops waiting for an answer after 5 s unless told: longer
+    # than the 10 s a blocking get may wait here.
+    return redis.Redis.from_url(URL, socket_timeout=15)
+
+
 STOP = "stop"
 
 
 def consumer(number: int, tasks: str) -> None:
-    server = redis.Redis.from_url(URL)
+    server = connect()
     while True:
         popped = server.brpop([tasks], timeout=10)  # get(): wait for an item
         if popped is None:
@@ -34,7 +42,7 @@ def consumer(number: int, tasks: str) -> None:
 
 
 def main() -> None:
-    server = redis.Redis.from_url(URL)
+    server = connect()
     tasks = f"demo:{uuid.uuid4().hex}:tasks"  # a list of its own per run
     consumers = [
         mp.Process(target=consumer, args=(number, tasks)) for number in (1, 2)

@@ -18,9 +18,15 @@ import redis
 URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 
 
+def connect() -> redis.Redis:
+    # redis-py stops waiting for an answer after 5 s unless told: longer
+    # than the 10 s a blocking get may wait here.
+    return redis.Redis.from_url(URL, socket_timeout=15)
+
+
 def dies_at_once(tasks: str, processing: str, reliable: bool) -> None:
     """Takes one task, then dies as a killed worker would."""
-    server = redis.Redis.from_url(URL)
+    server = connect()
     if reliable:
         server.blmove(tasks, processing, 10, "RIGHT", "LEFT")
     else:
@@ -29,7 +35,7 @@ def dies_at_once(tasks: str, processing: str, reliable: bool) -> None:
 
 
 def finishes(tasks: str, processing: str) -> None:
-    server = redis.Redis.from_url(URL)
+    server = connect()
     while server.llen(tasks):
         raw = server.blmove(tasks, processing, 10, "RIGHT", "LEFT")
         if raw is None:
@@ -59,7 +65,7 @@ def run(server: redis.Redis, reliable: bool) -> None:
 
 
 def main() -> None:
-    server = redis.Redis.from_url(URL)
+    server = connect()
     print("With BRPOP:", flush=True)
     run(server, reliable=False)
     print("With BLMOVE and a processing list:", flush=True)
