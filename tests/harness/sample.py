@@ -25,6 +25,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .services import KNOWN
+
 RULE_PREFIX = "#|"
 OUTPUT_MARKER = "#| --8<-- [start:output]"
 # What the program wrote to stderr follows its stdout, after these two lines (only when it wrote any):
@@ -256,8 +258,6 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         except ValueError:
             raise SampleError(path, line, "write `timeout SECONDS`") from None
     elif keyword == "needs":
-        from .services import KNOWN  # noqa: PLC0415 (services imports nothing of the sample's)
-
         if rest not in KNOWN:
             raise SampleError(path, line, f"write `needs SERVER`, SERVER one of: {', '.join(KNOWN)}")
         rules.needs.append((rest, line))
