@@ -123,11 +123,24 @@ def ensure_venv() -> Path:
 
 
 ENGINES = ROOT / ".engines"
-ENGINE_PACKAGES = ("redis", "async-timeout")  # pure Python: one folder serves every interpreter
+# What the programs import besides the standard library: redis-py, and Celery with everything it
+# imports on CPython 3.10 to 3.14 (exceptiongroup and typing_extensions for 3.10). All pure Python,
+# so one folder serves every interpreter of the matrix.
+ENGINE_PACKAGES = (
+    "redis", "async-timeout",
+    "celery", "kombu", "billiard", "vine", "amqp", "click", "click-didyoumean", "click-repl", "click-plugins",
+    "prompt-toolkit", "wcwidth", "python-dateutil", "six", "tzlocal", "exceptiongroup", "typing-extensions",
+    "packaging",  # kombu's Redis transport checks the version of redis-py
+)  # fmt: skip
+
+
+def package_key(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503): prompt_toolkit is prompt-toolkit."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def ensure_engines(venv_python: Path) -> None:
-    """``.engines``: the client libraries some programs import (redis-py), at requirements.txt's pins.
+    """``.engines``: the libraries some programs import (redis-py, Celery), at requirements.txt's pins.
 
     The programs run on every CPython of the matrix, not on the toolchain's venv, so these pure-Python
     packages go into a folder of their own, which the harness puts on each run's PYTHONPATH.
@@ -135,7 +148,7 @@ def ensure_engines(venv_python: Path) -> None:
     pins = [
         line.strip()
         for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-        if line.split("==")[0].strip().lower() in ENGINE_PACKAGES
+        if package_key(line.split("==")[0].strip()) in ENGINE_PACKAGES
     ]
     if len(pins) != len(ENGINE_PACKAGES):
         raise SystemExit(f"dev.py: {REQUIREMENTS.name} must pin each of {', '.join(ENGINE_PACKAGES)}")

@@ -607,3 +607,28 @@ def test_a_recorded_traceback_that_quotes_an_old_line_of_the_program_is_reported
         "'raise SystemExit(\"bye\")'; it now reads 'print(\"ok\", flush=True)'. Record the sample again with "
         "`python3 dev.py update -k broken/program`."
     )
+
+
+def test_allowed_stderr_is_cut_before_any_check_and_never_recorded(tmp_path: Path) -> None:
+    """`allow-stderr`: text some machines add (Celery's warning to root); the rest of stderr is still judged."""
+    source = """
+        import sys
+        print("ok", flush=True)
+        print("Warning: running as root,\\nwhich is not recommended", file=sys.stderr)
+        print("{extra}", file=sys.stderr, end="")
+    """
+    allow = ["allow-stderr (?s)Warning: running as root,.*?recommended\\n"]
+    program = contribute(tmp_path, source.format(extra=""), allow, ["ok"])
+    assert verdict_of(program) is None
+    update_sample(program, sys.executable, rechecks=1)
+    assert parse_sample(program.sample_path).stderr == []  # nothing of it recorded
+    contribute(tmp_path, source.format(extra="something else\\n"), allow, ["ok"])
+    message = verdict_of(program)
+    assert message is not None and message.startswith("snippets/broken/program.py:1: wrote to stderr (under fork)")
+    assert "something else" in message and "running as root" not in message.split("stderr:")[-1]
+    recorded = ["Warning: running as root,", "which is not recommended"]
+    contribute(tmp_path, source.format(extra=""), ["stderr root", *allow], ["ok"], recorded)
+    assert load_sample(program) == (
+        "snippets/broken/program.out:2: allow-stderr '(?s)Warning: running as root,.*?recommended\\\\n' matches "
+        "the recorded stderr, which should never hold what it cuts: record it again with `python3 dev.py update`"
+    )

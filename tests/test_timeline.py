@@ -38,6 +38,37 @@ def test_events_become_processes_main_first_each_line_at_its_newline() -> None:
     assert (second.name, second.end, second.lines) == ("Process-2", None, [])
 
 
+FORKED_OUTSIDE_MULTIPROCESSING = """
+    import multiprocessing as mp, os
+    def worker():
+        for number in (1, 2):
+            pid = os.fork()  # as Celery's pool starts its children
+            if pid == 0:
+                os.write(1, f"Child {number}: hello\\n".encode())  # straight to the descriptor
+                os._exit(0)  # no atexit: no end noted
+            os.waitpid(pid, 0)
+    if __name__ == "__main__":
+        process = mp.Process(target=worker)
+        process.start()
+        process.join()
+        print("Main: done", flush=True)
+"""
+
+
+def test_a_process_forked_without_multiprocessing_is_its_parent_s_child_n(tmp_path: Path) -> None:
+    output = ["Child 1: hello", "Child 2: hello", "Main: done"]
+    program = contribute(tmp_path, FORKED_OUTSIDE_MULTIPROCESSING, ["channel child ^Child"], output)
+    events = tmp_path / "events.txt"
+    env = {"SNIPPETS_TIMELINE_FILE": str(events), "SNIPPETS_TIMELINE_MAIN": "1"}
+    run = run_against_sample(program, "spawn", sys.executable, extra_env=env)
+    assert run.returncode == 0 and run.output == output, run.stderr
+    main, worker, first, second = parse_events(events.read_text())
+    names = [process.name for process in (main, worker, first, second)]
+    assert names == ["main", "Process-1", "Process-1 child 1", "Process-1 child 2"]
+    assert [text for _, text in first.lines] == ["Child 1: hello"] and worker.lines == []
+    assert worker.start < first.start <= first.lines[0][0] == first.end < second.start  # its lane ends at its last line
+
+
 TWO_PROCESSES = """
     import multiprocessing as mp
     def child():

@@ -502,6 +502,14 @@ def check_sample(sample: Sample) -> None:
                 f"stderr {rule.pattern.pattern!r} matches nothing the recorded run wrote to stderr"
                 + ("" if sample.stderr else " (it recorded none: record it with `python3 dev.py update`)"),
             )
+    for rule in rules.allowed_stderr:
+        if sample.stderr and rule.pattern.search("\n".join(sample.stderr) + "\n"):
+            raise SampleError(
+                sample.path,
+                rule.line,
+                f"allow-stderr {rule.pattern.pattern!r} matches the recorded stderr, which should never hold what "
+                "it cuts: record it again with `python3 dev.py update`",
+            )
     problems = match_output(sample, sample.output)
     if problems:
         pointed = re.search(r"(?:rule at line|sample file line) (\d+)", problems[0].message)

@@ -161,6 +161,7 @@ class Rules:
     hang_quiet: float = 1.0  # seconds a hanging program must stay silent after its last expected line
     exit_code: int = 0
     stderr: list[PatternRule] = field(default_factory=list)
+    allowed_stderr: list[PatternRule] = field(default_factory=list)  # text that some machines add; removed first
     skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
     when: WhenRule | None = None  # only in a sample variant: the runs it describes
     members: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)  # family -> (low, high, line)
@@ -282,6 +283,10 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         if not rest:
             raise SampleError(path, line, "write `stderr REGEX`")
         rules.stderr.append(PatternRule(_compile(path, line, rest), line))
+    elif keyword == "allow-stderr":
+        if not rest:
+            raise SampleError(path, line, "write `allow-stderr REGEX` (with `(?s)` to span lines)")
+        rules.allowed_stderr.append(PatternRule(_compile(path, line, rest), line))
     elif keyword == "skip-on":
         platform, _, reason = rest.partition(" ")
         if not platform or not reason.strip():

@@ -43,6 +43,7 @@ class Process:
 def parse_events(text: str) -> list[Process]:
     """The processes of a run, from the events its processes noted, main first, then by start time."""
     starts: dict[int, tuple[float, str]] = {}
+    forks: dict[int, tuple[float, int]] = {}  # pid -> (when, parent pid): every forked child notes it
     ends: dict[int, float] = {}
     pending: dict[int, str] = {}
     lines: dict[int, list[tuple[float, str]]] = {}
@@ -51,6 +52,8 @@ def parse_events(text: str) -> list[Process]:
         when, pid, value = float(stamp), int(pid_text), json.loads(payload)
         if kind == "start":
             starts.setdefault(pid, (when, value))
+        elif kind == "fork":
+            forks[pid] = (when, int(value))
         elif kind == "end":
             ends[pid] = when
         elif kind == "out":
@@ -59,6 +62,14 @@ def parse_events(text: str) -> list[Process]:
                 lines.setdefault(pid, []).append((when, piece))
             if pieces[-1]:
                 pending[pid] = pieces[-1]
+    # A process forked by other means than multiprocessing (Celery's pool) has no name of its own: it
+    # is its parent's child N. It may leave by os._exit(), noting no end: its lane ends at its last line.
+    children: dict[int, int] = {}
+    for pid, (when, parent) in sorted(forks.items(), key=lambda item: item[1][0]):
+        if pid not in starts and pid in lines and parent in starts:
+            children[parent] = children.get(parent, 0) + 1
+            starts[pid] = (when, f"{starts[parent][1]} child {children[parent]}")
+            ends.setdefault(pid, lines[pid][-1][0])
     main = [pid for pid, (_, name) in starts.items() if name == "main"]
     if not main:
         return []

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import timeline
-from .checks import judge, stale_traceback
+from .checks import judge, stale_traceback, without_allowed_stderr
 from .matching import UNDECLARED_STDERR, check_sample, match_output, stderr_lines
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
 from .programs import Program, start_methods
@@ -30,7 +30,7 @@ def _record(
     sample: Sample, run_once: Callable[[Sample], Run], again: list[tuple[str, Callable[[Sample], Run]]], rechecks: int
 ) -> str:
     """Record ``sample`` from ``run_once`` if it is empty or fails, then judge it on the ``again`` runs."""
-    run = run_once(sample)
+    run = without_allowed_stderr(run_once(sample), sample.rules)
     kept = (
         bool(sample.output) and judge(run, sample) is None and stale_traceback(sample, program_of(sample.path)) is None
     )

@@ -131,11 +131,13 @@ def _record_timeline() -> None:
     import multiprocessing.process
     import time
 
+    write = os.write  # before os_write below replaces it
+
     def note(kind: str, text: str = "") -> None:
         line = f"{time.time():.6f}\t{os.getpid()}\t{kind}\t{json.dumps(text)}\n"
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(descriptor, line.encode("utf-8", "replace"))
+            write(descriptor, line.encode("utf-8", "replace"))
         finally:
             os.close(descriptor)
 
@@ -152,6 +154,8 @@ def _record_timeline() -> None:
             note("end", self.name)
 
     multiprocessing.process.BaseProcess._bootstrap = _bootstrap
+    if hasattr(os, "register_at_fork"):  # processes forked without multiprocessing (Celery's pool) get a lane too
+        os.register_at_fork(after_in_child=lambda: note("fork", str(os.getppid())))
 
     class Stdout:
         """sys.stdout, noting each write; a forked child inherits it, a spawned one makes its own."""
@@ -168,6 +172,13 @@ def _record_timeline() -> None:
 
     if sys.stdout is not None:
         sys.stdout = Stdout(sys.stdout)
+
+    def os_write(descriptor: int, data: bytes) -> int:
+        if descriptor == 1:  # straight to stdout's descriptor, as Celery writes its shutdown message
+            note("out", bytes(data).decode("utf-8", "replace"))
+        return write(descriptor, data)
+
+    os.write = os_write
 
 
 _write_stacks_on_sigusr1()
