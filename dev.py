@@ -123,14 +123,19 @@ def ensure_venv() -> Path:
 
 
 ENGINES = ROOT / ".engines"
-# What the programs import besides the standard library: redis-py, and Celery with everything it
-# imports on CPython 3.10 to 3.14 (exceptiongroup and typing_extensions for 3.10). All pure Python,
-# so one folder serves every interpreter of the matrix.
+# What the programs import besides the standard library: redis-py, Celery, Dask, and everything
+# they import on CPython 3.10 to 3.14 (exceptiongroup, typing_extensions, importlib_metadata for
+# the older ones). One folder serves every interpreter of the matrix: all of it is pure Python,
+# or compiled for every CPython 3 (psutil, tornado: abi3), or compiled for the toolchain's CPython
+# only with a pure-Python fallback that the others use (msgpack, PyYAML, MarkupSafe).
 ENGINE_PACKAGES = (
     "redis", "async-timeout",
     "celery", "kombu", "billiard", "vine", "amqp", "click", "click-didyoumean", "click-repl", "click-plugins",
     "prompt-toolkit", "wcwidth", "python-dateutil", "six", "tzlocal", "exceptiongroup", "typing-extensions",
     "packaging",  # kombu's Redis transport checks the version of redis-py
+    "dask", "distributed", "cloudpickle", "fsspec", "importlib-metadata", "lazy-importer", "zipp", "locket",
+    "msgpack", "partd", "sortedcontainers", "tblib", "toolz", "tornado", "zict", "pyyaml", "psutil", "jinja2",
+    "markupsafe",
 )  # fmt: skip
 
 
