@@ -158,10 +158,13 @@ def main() -> None:
         "Celery, Redis broker": with_celery,
     }
     figures = {name: measure(way) for name, way in ways.items()}
-    print(f"{'ms':22}{'start-up':>10}{'per task':>10}{'in flight':>11}")
+    print(
+        f"{'ms':22}{'start-up':>10}{'per task':>10}{'in flight':>11}",
+        flush=True,
+    )
     for name, (startup, one, many) in figures.items():
         ms = startup * 1e3, one * 1e3, many * 1e3
-        print(f"{name:22}{ms[0]:10.0f}{ms[1]:10.2f}{ms[2]:11.2f}")
+        print(f"{name:22}{ms[0]:10.0f}{ms[1]:10.2f}{ms[2]:11.2f}", flush=True)
     # The one comparison the page states, with a wide margin: checked.
     queue, celery = (
         figures["multiprocessing.Queue"],

@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dask
 from dask.distributed import Client, LocalCluster, as_completed
@@ -55,11 +56,17 @@ def main() -> None:
         LocalCluster(
             n_workers=2,
             threads_per_worker=1,
-            dashboard_address=None,  # no web dashboard: nothing to reach
+            # Its web server on loopback only, on a free port (the default,
+            # ":8787", is every address of the machine).
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
     ):
+        web = urlsplit(cluster.dashboard_link)
+        print(
+            f"Main: web server on {web.hostname}, port {web.port}", flush=True
+        )
         futures = [client.submit(square, n) for n in range(1, 7)]
         for future in as_completed(futures):  # in the order they finish
             print(f"Main: got {future.result()}", flush=True)
