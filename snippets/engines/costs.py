@@ -27,8 +27,8 @@ from dask.distributed import Client, LocalCluster
 from kombu import Queue
 
 URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
-ONE_AT_A_TIME = 100  # tasks sent one after the other's answer
-IN_FLIGHT = 300  # tasks sent before the first answer is read
+ONE_AT_A_TIME = 50  # tasks sent one after the other's answer
+IN_FLIGHT = 200  # tasks sent before the first answer is read
 
 app = Celery("queues_demo", broker=URL, backend=URL)
 app.conf.update(
@@ -73,13 +73,15 @@ def with_queue() -> Iterator[Send]:
 
 
 def connect() -> redis.Redis:
-    return redis.Redis.from_url(URL, socket_timeout=15)
+    # A blocking get waits up to 30 s here (a worker process that imports
+    # Celery and Dask starts slowly): redis-py must wait longer.
+    return redis.Redis.from_url(URL, socket_timeout=45)
 
 
 def list_worker(tasks: str, answers: str) -> None:
     server = connect()
     while True:
-        popped = server.brpop([tasks], timeout=10)
+        popped = server.brpop([tasks], timeout=30)
         if popped is None or popped[1] == b"stop":
             break
         server.lpush(answers, int(popped[1]) ** 2)
@@ -95,7 +97,7 @@ def with_redis_list() -> Iterator[Send]:
     def send(numbers: range) -> list[int]:
         for number in numbers:
             server.lpush(tasks, number)
-        got = [server.brpop([answers], timeout=10) for _ in numbers]
+        got = [server.brpop([answers], timeout=30) for _ in numbers]
         return [int(popped[1]) for popped in got if popped]
 
     yield send
