@@ -145,10 +145,11 @@ def package_key(name: str) -> str:
 
 
 def ensure_engines(venv_python: Path) -> None:
-    """``.engines``: the libraries some programs import (redis-py, Celery), at requirements.txt's pins.
+    """``.engines``: the libraries some programs import (redis-py, Celery, Dask), at requirements.txt's pins.
 
-    The programs run on every CPython of the matrix, not on the toolchain's venv, so these pure-Python
-    packages go into a folder of their own, which the harness puts on each run's PYTHONPATH.
+    The programs run on every CPython of the matrix, not on the toolchain's venv, so these packages go
+    into a folder of their own (see ENGINE_PACKAGES for why one folder serves every version), which the
+    harness puts on each run's PYTHONPATH (tests/harness/running.py, which names the folder too).
     """
     pins = [
         line.strip()

@@ -19,7 +19,8 @@ from harness.sample import Sample, parse_sample
 
 BIN = Path(sys.executable).parent  # the toolchain's venv
 
-# Lines no run can execute, because not running is the lesson. Keyed by the
+# Lines coverage never sees run: because not running is the lesson, or because
+# they run where coverage cannot tie them to the file (DASK_WORKER). Keyed by the
 # line's text, so that moving it does not matter; a listed line that starts
 # running fails the check too, so the list cannot go stale.
 SERVER_SIDE = "the server side: a separate program the client ends with terminate(), so it saves no coverage data"

@@ -155,7 +155,7 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[
     """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
     env["PYTHONHASHSEED"] = "0"
-    # .engines: libraries some programs import (redis-py, Celery), installed there by dev.py.
+    # .engines: libraries some programs import (redis-py, Celery, Dask), installed there by dev.py.
     env["PYTHONPATH"] = os.pathsep.join([str(root), str(STARTUP), str(ENGINES)])
     if scratch is not None:
         for name in ("TMPDIR", "TEMP", "TMP"):

@@ -161,7 +161,7 @@ class Rules:
     hang_quiet: float = 1.0  # seconds a hanging program must stay silent after its last expected line
     exit_code: int = 0
     stderr: list[PatternRule] = field(default_factory=list)
-    allowed_stderr: list[PatternRule] = field(default_factory=list)  # text that some machines add; removed first
+    allowed_stderr: list[PatternRule] = field(default_factory=list)  # text some runs add anyway; cut first
     skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
     when: WhenRule | None = None  # only in a sample variant: the runs it describes
     members: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)  # family -> (low, high, line)
