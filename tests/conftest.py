@@ -27,7 +27,7 @@ from harness.pool import (
     emulating_python,
     release,
 )
-from harness.programs import discover, start_methods
+from harness.programs import discover, methods_for, start_methods, uses_no_start_method
 from harness.reuse import RunCache
 from harness.running import ROOT
 from harness.services import SERVICES
@@ -129,6 +129,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items
         if hasattr(item, "callspec") and {"program", "method", "python"} <= item.callspec.params.keys()
     ]
+    methods = start_methods()
+    runs = [(program, method, python) for program, method, python in runs if method in methods_for(program, methods)]
     runs += [
         (item.callspec.params["program"], ALONE, first_python_of(session.config))
         for item in session.items
@@ -140,6 +142,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             (item.callspec.params["program"], ALONE_3_14, emulating)
             for item in session.items
             if item.originalname == "test_program_copied_on_its_own_as_python_3_14_runs_it"
+            and not uses_no_start_method(item.callspec.params["program"])
         ]
     if any(getattr(item, "originalname", "") == COVERAGE_TEST for item in session.items):
         pool.coverage = measured_runs(session.config)
@@ -251,6 +254,10 @@ def record_verification(session: pytest.Session) -> None:
     if config.getoption("--update-samples") or len(outcomes) != expected or session.testsfailed or not fresh:
         return
     passed = badges.passed_runs(outcomes)
+    for program in discover():  # its one run per interpreter showed that no start method applies
+        if uses_no_start_method(program) and program.name in passed:
+            versions = passed[program.name]
+            passed[program.name] = {version: ["none"] if found else [] for version, found in versions.items()}
     benchmarks = charts.kept_outputs(config.stash[POOL], start_methods()[0])
     badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc), benchmarks=benchmarks)
     programs = {program.name for program in discover()}

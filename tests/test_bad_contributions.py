@@ -21,7 +21,7 @@ from contribution import contribute
 from harness import running
 from harness.checks import judge, load_sample, stale_traceback
 from harness.pool import ALONE, run_against_sample
-from harness.programs import SNIPPETS, Program
+from harness.programs import SNIPPETS, Program, methods_for
 from harness.running import alive_in_group
 from harness.sample import Sample, parse_sample
 from harness.update import update_sample
@@ -632,3 +632,47 @@ def test_allowed_stderr_is_cut_before_any_check_and_never_recorded(tmp_path: Pat
         "snippets/broken/program.out:2: allow-stderr '(?s)Warning: running as root,.*?recommended\\\\n' matches "
         "the recorded stderr, which should never hold what it cuts: record it again with `python3 dev.py update`"
     )
+
+
+@pytest.mark.parametrize(
+    ("use", "call"),
+    [
+        ("q = mp.Queue()", "multiprocessing.get_context()"),  # the default context's queue: its locks follow the method
+        ("mp.Process(target=work).start()", "multiprocessing.get_context()"),
+        ("print(mp.get_start_method())", "multiprocessing.get_start_method()"),
+    ],
+)
+def test_a_program_said_to_use_no_start_method_fails_where_it_uses_one(tmp_path: Path, use: str, call: str) -> None:
+    """`no-start-method`: one run per interpreter is enough only if the program never uses the default method."""
+    source = """
+        import multiprocessing as mp
+        def work():
+            pass
+        if __name__ == "__main__":
+            process = mp.get_context("spawn").Process(target=work)  # an explicit method, as Dask starts its workers
+            process.start()
+            process.join()
+            print("done", flush=True)
+            {use}
+    """
+    rule = ["no-start-method Dask starts its workers with spawn whatever the default"]
+    program = contribute(tmp_path, source.format(use="pass"), rule, ["done"])
+    assert methods_for(program, ["fork", "spawn", "forkserver"]) == ["fork"]
+    assert verdict_of(program) is None  # spawn passes the default on to its child: that alone is no use
+    contribute(tmp_path, source.format(use=use), rule, ["done"])
+    message = verdict_of(program)
+    assert message is not None and message.startswith(
+        f"snippets/broken/program.py:9: used multiprocessing's default start method through {call}"
+    ), message
+    assert "snippets/broken/program.out:1 says `no-start-method`" in message and "Remove that rule" in message
+    contribute(tmp_path, source.format(use=use), [], ["done"])  # without the rule, nobody looks
+    assert methods_for(program, ["fork", "spawn", "forkserver"]) == ["fork", "spawn", "forkserver"]
+    assert run_against_sample(program, "fork", sys.executable).used_start_method == ""
+
+
+def test_no_start_method_needs_a_reason(tmp_path: Path) -> None:
+    program = contribute(tmp_path, "print('done', flush=True)\n", ["no-start-method"], ["done"])
+    message = load_sample(program)
+    assert isinstance(message, str) and message.startswith(
+        "snippets/broken/program.out:1: write `no-start-method REASON`"
+    ), message

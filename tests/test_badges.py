@@ -106,3 +106,14 @@ def test_a_footer_links_from_the_page_that_shows_the_program_whatever_its_depth(
     assert badges.relative_prefixes("guides/closing.md") == ("../", "../../")
     assert badges.relative_prefixes("faq.md") == ("", "../")
     assert badges.relative_prefixes("index.md") == ("", "")
+
+
+def test_a_program_no_start_method_can_change_says_so_everywhere() -> None:
+    """`no-start-method`: one run per interpreter, recorded as "none"; no badge names a method it was not run under."""
+    results = badges.merge({}, {"g/p": {"3.12": ["none"], "3.13": ["none"]}}, "Linux", MONDAY)
+    assert badges.badge_chips(results["g/p"])[2] == "no start method used"
+    assert badges.badge(results["g/p"]) == (
+        "Verified on Linux with CPython 3.12, 3.13, no start method used (2026-11-23)."
+    )
+    row = badges.matrix([Program(ROOT / "snippets" / "g" / "p.py")], results).splitlines()[2]
+    assert "| 3.12, 3.13: no start method used |" in row

@@ -8,8 +8,8 @@ import pytest
 
 from harness.checks import judge, load_sample
 from harness.pool import ALONE, ALONE_3_14, RunPool, emulating_python, release, run_kind
-from harness.programs import Program, discover, start_methods
-from harness.sample import Sample, skip_reason
+from harness.programs import Program, discover, methods_for, start_methods
+from harness.sample import Sample, shown, skip_reason
 from harness.services import Services
 from harness.update import update_sample
 
@@ -45,6 +45,13 @@ def test_program(
         print(update_sample(program, python))
         return
     sample = checked_sample(program, method, python)
+    if method not in methods_for(program, METHODS):
+        assert sample.rules.no_start_method is not None
+        reason, line = sample.rules.no_start_method
+        pytest.skip(
+            f"no start method can change it ({shown(sample.path)}:{line}: {reason}); it runs under {METHODS[0]} "
+            "alone, and that run fails if it uses the default start method"
+        )
     failure = judge(pool.result(program, method, python), sample)
     if failure:
         pytest.fail(failure, pytrace=False)
@@ -83,6 +90,11 @@ def test_program_copied_on_its_own_as_python_3_14_runs_it(
     if python is None:
         pytest.skip("every interpreter given has the 3.13.8/3.14 forkserver already: the run above is the real one")
     sample = checked_sample(program, ALONE_3_14, python)
+    if sample.rules.no_start_method:
+        pytest.skip(
+            "3.14 changes the default start method and what the forkserver imports; this program uses no "
+            f"default start method ({shown(sample.path)}:{sample.rules.no_start_method[1]}), which every run checks"
+        )
     failure = judge(pool.result(program, ALONE_3_14, python), sample)
     if failure:
         pytest.fail(

@@ -28,7 +28,9 @@ from .running import ROOT
 
 RESULTS = ROOT / "snippets" / "verified.json"
 PLATFORMS = {"linux": "Linux", "darwin": "macOS", "win32": "Windows"}
-METHOD_ORDER = ("fork", "spawn", "forkserver")
+METHOD_ORDER = ("fork", "spawn", "forkserver", "none")
+# "none": a `no-start-method` program, run under one start method, and each run showed it used no default one.
+METHOD_LABELS = {"none": "no start method used"}
 
 Results = dict[str, dict[str, Any]]  # program -> {"date": ..., "platforms": {platform: {version: [methods]}}}
 
@@ -78,6 +80,10 @@ def passed_runs(outcomes: dict[tuple[str, str, str], str]) -> dict[str, dict[str
     return passed
 
 
+def _method_names(methods: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(METHOD_LABELS.get(method, method) for method in sorted(methods, key=_method_rank))
+
+
 def _method_rank(method: str) -> int:
     return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
 
@@ -93,7 +99,7 @@ def badge(entry: dict[str, Any] | None) -> str:
     parts = []
     for platform in sorted(entry["platforms"], key=_platform_rank):
         described = "; ".join(
-            f"CPython {', '.join(numbers)} under {', '.join(methods)}"
+            f"CPython {', '.join(numbers)}" + (" under " if "none" not in methods else ", ") + _method_names(methods)
             for methods, numbers in _by_methods(entry["platforms"][platform]).items()
         )
         parts.append(f"{platform} with {described}")
@@ -123,7 +129,7 @@ def badge_chips(entry: dict[str, Any] | None) -> list[str]:
     return [
         " · ".join(platforms),
         f"CPython {_ranges(list(versions))}",
-        " · ".join(sorted(methods, key=_method_rank)),
+        " · ".join(METHOD_LABELS.get(method, method) for method in sorted(methods, key=_method_rank)),
         entry["date"],
     ]
 
@@ -193,7 +199,7 @@ def matrix(programs: list[Program], results: Results) -> str:
         for platform in platforms:
             grouped = _by_methods(entry.get("platforms", {}).get(platform, {}))
             cells.append(
-                "<br>".join(f"{_ranges(numbers)}: {', '.join(methods)}" for methods, numbers in grouped.items())
+                "<br>".join(f"{_ranges(numbers)}: {_method_names(methods)}" for methods, numbers in grouped.items())
                 or "not on record"
             )
         page = shown_on(program)

@@ -165,6 +165,14 @@ def judge(run: Run, sample: Sample) -> str | None:
             f"{program}:1: printed more than {OUTPUT_LIMIT:,} bytes to stdout or stderr {how}; the rest was "
             "dropped unread. A program on a page prints what a reader can read: print less."
         )
+    if rules.no_start_method and run.used_start_method:
+        call, _, stack = run.used_start_method.partition("\n")
+        failures.append(
+            f"{program}:{program_line(stack, program_path)}: used multiprocessing's default start method through "
+            f"{call} {how}, but {where}:{rules.no_start_method[1]} says `no-start-method`, so the check runs it "
+            "under one start method alone. Remove that rule, so it runs under every method; or pass the context "
+            "it needs (multiprocessing.get_context('spawn')) where the stack below shows the use:\n" + _excerpt(stack)
+        )
     stderr = run.stderr.strip("\n")
     leaked = SHARED_MEMORY_LEAK.search(run.stderr)
     if leaked:  # no lesson here leaks shared memory, so no `stderr` rule can excuse it

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .checks import judge, load_sample
 from .matching import match_output
-from .programs import Program, discover, start_methods
+from .programs import Program, discover, methods_for, start_methods
 from .reuse import RunCache, run_key
 from .running import ROOT, Run, run_program
 from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
@@ -83,6 +83,8 @@ def run_against_sample(
             program.module, method, DEFAULT_TIMEOUT * slowdown, python, None, 1.0, program.root, extra_env, alone
         )
     rules = sample.rules
+    if rules.no_start_method:  # each process notes where it uses the default start method (startup/sitecustomize.py)
+        extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
     if rules.needs:  # the servers it uses, started at the first run that needs them
         extra_env = {**(extra_env or {}), **SERVICES.environment(rules.needs)}
     if not rules.expect_hang:
@@ -149,7 +151,12 @@ class Coverage:
 def coverage_runs() -> list[tuple[Program, str]]:
     """The runs coverage measures: every program not skipped on this platform, under fork and forkserver."""
     measured = [program for program in discover() if not skip_reason(parse_sample(program.sample_path).rules)]
-    return [(program, method) for program in measured for method in start_methods() if method in MEASURED_METHODS]
+    return [
+        (program, method)
+        for program in measured
+        for method in methods_for(program, start_methods())
+        if method in MEASURED_METHODS
+    ]
 
 
 # Programs mostly sleep: four at once per core keeps two cores busy (measured on 2 cores:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .running import ROOT
+from .sample import SampleError, parse_sample
 
 SNIPPETS = ROOT / "snippets"
 
@@ -51,3 +52,21 @@ def start_methods() -> list[str]:
     """The start methods this platform offers, in a fixed order."""
     offered = multiprocessing.get_all_start_methods()
     return [method for method in ("fork", "spawn", "forkserver") if method in offered]
+
+
+def uses_no_start_method(program: Program) -> bool:
+    """Whether the program's sample says `no-start-method` (False for a missing or broken sample: its tests say so)."""
+    try:
+        return parse_sample(program.sample_path).rules.no_start_method is not None
+    except (OSError, SampleError):
+        return False
+
+
+def methods_for(program: Program, methods: list[str]) -> list[str]:
+    """Of ``methods``, those the check runs ``program`` under.
+
+    Every one, except for a program whose sample says `no-start-method`: no start method can change
+    it, so it runs under the first alone, and each such run fails if it uses the default start method
+    after all (harness/checks.py).
+    """
+    return methods[:1] if uses_no_start_method(program) else methods

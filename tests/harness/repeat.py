@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .checks import judge
 from .pool import DEFAULT_JOBS, Turns, run_against_sample
-from .programs import Program, discover, start_methods
+from .programs import Program, discover, methods_for, start_methods
 from .running import Run
 from .sample import parse_sample, skip_reason
 
@@ -45,7 +45,7 @@ def repeat(programs: list[Program], methods: list[str], python: str, times: int,
         (program, method)
         for _ in range(times)
         for program in programs
-        for method in methods
+        for method in methods_for(program, methods)
         if not skip_reason(samples[program.name].rules)
     ]
     turns = Turns()  # an `exclusive` program runs alone, as in the check
@@ -74,6 +74,9 @@ def repeat(programs: list[Program], methods: list[str], python: str, times: int,
             continue
         cells = []
         for method in methods:
+            if method not in methods_for(program, methods):
+                cells.append("no method")  # `no-start-method`: run under the first alone
+                continue
             count = passed[(program.name, method)]
             failed += times - count
             cells.append(f"{count:>4}/{times:<5}" + ("" if count == times else "!"))

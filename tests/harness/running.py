@@ -71,6 +71,8 @@ STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack
 
 
 NAMES_FILE = "names.txt"  # in a run's scratch folder: what its processes created (startup/sitecustomize.py)
+# Also there: where a process of a `no-start-method` program first used the default start method.
+START_METHOD_FILE = "start-method.txt"
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Run:
     truncated: bool = False  # it printed more than OUTPUT_LIMIT bytes to stdout or stderr; the rest was dropped
     created: list[NamedResource] = field(default_factory=list)  # named semaphores and segments its processes made
     leaked: list[NamedResource] = field(default_factory=list)  # of those, still there once all had ended; removed
+    used_start_method: str = ""  # where it first used the default start method, if it was asked to note that
     reused: bool = False  # an earlier passing run with the same content, not run again (harness/reuse.py)
 
     @property
@@ -162,6 +165,7 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[
             env[name] = str(scratch / "tmp")
         env["SNIPPETS_STACKS_DIR"] = str(scratch / "stacks")
         env["SNIPPETS_NAMES_FILE"] = str(scratch / NAMES_FILE)
+        env["SNIPPETS_START_METHOD_FILE"] = str(scratch / START_METHOD_FILE)
     return env
 
 
@@ -622,6 +626,8 @@ def run_program(
     with _REAPED_LOCK:
         cpu += _REAPED_CPU.pop(process.pid, 0.0)
     created = created_names(scratch)
+    start_method_file = scratch / START_METHOD_FILE
+    used_start_method = start_method_file.read_text(errors="replace") if start_method_file.exists() else ""
     leaked = remove_leaked(created) if not survivors else []
     copied = {f"cwd/{alone.name}"} if alone is not None else set()
     stray_files = (
@@ -663,4 +669,5 @@ def run_program(
         truncated=overflow.is_set(),
         created=created,
         leaked=leaked,
+        used_start_method=used_start_method,
     )

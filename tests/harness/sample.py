@@ -156,6 +156,9 @@ class Rules:
     sames: list[SameRule] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
     exclusive: bool = False  # the run has the cores to itself: no other program runs meanwhile
+    # (why, rule line): the program uses no start method of multiprocessing's default context, so it runs
+    # under the first method only, and a run that does use the default method fails
+    no_start_method: tuple[str, int] | None = None
     needs: list[tuple[str, int]] = field(default_factory=list)  # (server the harness starts, rule line)
     expect_hang: bool = False
     hang_quiet: float = 1.0  # seconds a hanging program must stay silent after its last expected line
@@ -266,6 +269,15 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         if rest:
             raise SampleError(path, line, "write `exclusive` alone: the run has the machine's cores to itself")
         rules.exclusive = True
+    elif keyword == "no-start-method":
+        if not rest:
+            raise SampleError(
+                path,
+                line,
+                "write `no-start-method REASON`: why no start method can change this program (it starts no "
+                "process, pool or manager, and makes no queue or lock, through multiprocessing's default context)",
+            )
+        rules.no_start_method = (rest, line)
     elif keyword == "expect":
         words = rest.split()
         if words and words[0] == "hang" and len(words) <= 2:

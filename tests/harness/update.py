@@ -12,7 +12,7 @@ from . import timeline
 from .checks import judge, stale_traceback, without_allowed_stderr
 from .matching import UNDECLARED_STDERR, check_sample, match_output, stderr_lines
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
-from .programs import Program, start_methods
+from .programs import Program, methods_for, start_methods
 from .running import Run
 from .sample import Rules, RunKind, Sample, parse_sample, program_of, render_sample, shown
 
@@ -76,7 +76,10 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> st
 
     done = [
         _record(
-            _sample_at(program.sample_path), under(methods[0]), [(f"under {m}", under(m)) for m in methods], rechecks
+            _sample_at(program.sample_path),
+            under(methods[0]),
+            [(f"under {m}", under(m)) for m in methods_for(program, methods)],
+            rechecks,
         ),
         record_timeline(program, python, methods[0]),
     ]

@@ -115,6 +115,58 @@ def _record_named_resources() -> None:
     _multiprocessing.SemLock = SemLock
 
 
+def _record_default_start_method() -> None:
+    """Note where this process first uses multiprocessing's default start method, for a `no-start-method` program.
+
+    Only in the runs of such a program (``SNIPPETS_NO_START_METHOD=1``): its sample says that no start
+    method can change it, so the check runs it under one alone, and this is the proof. A use is a call of
+    ``get_context()`` without a method on the default context (what ``multiprocessing.Process``, ``Queue()``,
+    ``Pool()``, ``Manager()`` and a ``ProcessPoolExecutor`` without ``mp_context`` do) or of
+    ``get_start_method()`` from outside multiprocessing, whose spawn only passes the default on to a child.
+    The stack goes to ``$SNIPPETS_START_METHOD_FILE``, as a traceback would show it.
+    """
+    path = os.environ.get("SNIPPETS_START_METHOD_FILE")
+    if os.environ.get("SNIPPETS_NO_START_METHOD") != "1" or not path:
+        return
+    import multiprocessing
+    import multiprocessing.context
+    import traceback
+
+    package = os.path.dirname(multiprocessing.__file__)
+    default_class = multiprocessing.context.DefaultContext
+    get_context, get_start_method = default_class.get_context, default_class.get_start_method
+    noted = []
+
+    def note(call: str) -> None:
+        if noted:
+            return  # the first use is the one to fix
+        noted.append(call)
+        frames = [frame for frame in traceback.extract_stack()[:-2] if frame.filename != __file__]
+        lines = [f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}' for frame in frames]
+        text = f"{call}\n" + "\n".join(lines) + "\n"
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, text.encode("utf-8", "replace"))
+        finally:
+            os.close(descriptor)
+
+    def noting_get_context(self, method=None):  # type: ignore[no-untyped-def]
+        if method is None:
+            note("multiprocessing.get_context() (the default start method)")
+        return get_context(self, method)
+
+    def noting_get_start_method(self, allow_none=False):  # type: ignore[no-untyped-def]
+        if not sys._getframe(1).f_code.co_filename.startswith(package):
+            note("multiprocessing.get_start_method()")
+        return get_start_method(self, allow_none)
+
+    default_class.get_context = noting_get_context
+    default_class.get_start_method = noting_get_start_method
+    # multiprocessing bound these two of the default context to module names when it was imported.
+    multiprocessing.get_context = multiprocessing.context._default_context.get_context
+    multiprocessing.get_start_method = multiprocessing.context._default_context.get_start_method
+
+
 def _record_timeline() -> None:
     """Note when each process starts and ends and when it writes to stdout: the page's timeline.
 
@@ -183,6 +235,7 @@ def _record_timeline() -> None:
 
 _write_stacks_on_sigusr1()
 _record_named_resources()
+_record_default_start_method()
 _record_timeline()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_write_stacks_on_sigusr1)  # a forked child writes its own file
