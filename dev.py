@@ -139,25 +139,41 @@ ENGINE_PACKAGES = (
 )  # fmt: skip
 
 
+# Ray's wheels hold a binary for one CPython version each, so Ray, and the packages of its closure
+# that .engines lacks or has only compiled for the toolchain's version, go into .engines/python3.X
+# for each interpreter of the matrix; the harness adds that folder to the runs of that version
+# (tests/harness/running.py, program_environment).
+RAY_PACKAGES = (
+    "ray", "attrs", "filelock", "jsonschema", "jsonschema-specifications", "protobuf", "referencing", "rpds-py",
+    "requests", "certifi", "charset-normalizer", "idna", "urllib3",
+)  # fmt: skip
+
+
 def package_key(name: str) -> str:
     """A distribution name as pip compares them (PEP 503): prompt_toolkit is prompt-toolkit."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def pinned(packages: tuple[str, ...]) -> list[str]:
+    """requirements.txt's lines that pin ``packages``, in its order; exit if one is missing."""
+    pins = [
+        line.strip()
+        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if package_key(line.split("==")[0].strip()) in packages
+    ]
+    if len(pins) != len(packages):
+        raise SystemExit(f"dev.py: {REQUIREMENTS.name} must pin each of {', '.join(packages)}")
+    return sorted(pins, key=lambda pin: packages.index(package_key(pin.split("==")[0])))
+
+
 def ensure_engines(venv_python: Path) -> None:
-    """``.engines``: the libraries some programs import (redis-py, Celery, Dask), at requirements.txt's pins.
+    """``.engines``: the libraries some programs import (redis-py, Celery, Dask, Ray), at requirements.txt's pins.
 
     The programs run on every CPython of the matrix, not on the toolchain's venv, so these packages go
     into a folder of their own (see ENGINE_PACKAGES for why one folder serves every version), which the
     harness puts on each run's PYTHONPATH (tests/harness/running.py, which names the folder too).
     """
-    pins = [
-        line.strip()
-        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-        if package_key(line.split("==")[0].strip()) in ENGINE_PACKAGES
-    ]
-    if len(pins) != len(ENGINE_PACKAGES):
-        raise SystemExit(f"dev.py: {REQUIREMENTS.name} must pin each of {', '.join(ENGINE_PACKAGES)}")
+    pins = pinned(ENGINE_PACKAGES)
     wanted = hashlib.sha256("\n".join(pins).encode()).hexdigest()
     stamp = ENGINES / "requirements.sha256"
     if not (stamp.exists() and stamp.read_text().strip() == wanted):
@@ -169,12 +185,33 @@ def ensure_engines(venv_python: Path) -> None:
     # pip compiled the files for the toolchain's Python only. Where PYTHONDONTWRITEBYTECODE is set (this
     # project's CI machine), every run of another version compiled Dask and Celery again: a 3.10 run of
     # a Dask program took 59 s against 15 s. So each interpreter of the matrix compiles them once here.
+    ray_pins = pinned(RAY_PACKAGES)
     for version, python in cpythons(PROGRAMS_MINIMUM).items():
-        compiled = ENGINES / f"compiled-{version[0]}.{version[1]}"
+        name = f"{version[0]}.{version[1]}"
+        own = ENGINES / f"python{name}"
+        own_wanted = hashlib.sha256("\n".join(ray_pins).encode()).hexdigest()
+        own_stamp = own / "requirements.sha256"
+        if not (own_stamp.exists() and own_stamp.read_text().strip() == own_wanted):
+            print(f"dev.py: installing ray=={ray_pins[0].split('==')[1]} for CPython {name} into {own}", flush=True)
+            shutil.rmtree(own, ignore_errors=True)
+            subprocess.run(
+                [
+                    str(venv_python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet", "--no-deps",
+                    "--only-binary", ":all:", "--python-version", name, "--implementation", "cp",
+                    "--target", str(own), *ray_pins,
+                ],
+                check=True,
+            )  # fmt: skip
+            own_stamp.write_text(own_wanted + "\n")
+            (ENGINES / f"compiled-{name}").unlink(missing_ok=True)
+        compiled = ENGINES / f"compiled-{name}"
         if not compiled.exists():
-            print(f"dev.py: compiling {ENGINES.name} for CPython {version[0]}.{version[1]}", flush=True)
+            print(f"dev.py: compiling {ENGINES.name} for CPython {name}", flush=True)
             # -qq: a file written for newer Pythons fails here, as its import would; the others compile.
-            subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", str(ENGINES)], check=False)
+            # -x: each python3.X folder is compiled by its own interpreter only.
+            exclude = ["-x", r"[/\\]python3\.\d+[/\\]"]
+            subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", *exclude, str(ENGINES)], check=False)
+            subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", str(own)], check=False)
             compiled.touch()
 
 

@@ -676,3 +676,31 @@ def test_no_start_method_needs_a_reason(tmp_path: Path) -> None:
     assert isinstance(message, str) and message.startswith(
         "snippets/broken/program.out:1: write `no-start-method REASON`"
     ), message
+
+
+def test_a_file_written_to_the_home_folder_is_left_behind(tmp_path: Path) -> None:
+    """A library that keeps a token in the reader's home (Ray's ~/.ray/auth_token, when no token is given)."""
+    program = contribute(
+        tmp_path,
+        """
+        from pathlib import Path
+        (Path.home() / ".tool").mkdir()
+        (Path.home() / ".tool" / "auth_token").write_text("secret")
+        print("done", flush=True)
+        """,
+        [],
+        ["done"],
+    )
+    message = verdict_of(program)
+    assert message is not None and message.startswith(
+        "snippets/broken/program.py:1: left files behind in its working, temporary or home folder"
+    ), message
+    assert "home/.tool/auth_token" in message
+    assert not (Path.home() / ".tool").exists()
+
+
+def test_colour_codes_are_not_text() -> None:
+    """A terminal shows ESC [36m as colour: the checks compare, and the pages show, the text alone."""
+    assert running.printed([b"\x1b[36mray::flaky()\x1b[39m (pid=1)\r\n", b"\x1b[33m(raylet)\x1b[0m Task\n"]) == (
+        "ray::flaky() (pid=1)\n(raylet) Task\n"
+    )

@@ -152,7 +152,7 @@ def judge(run: Run, sample: Sample) -> str | None:
         )
     if run.stray_files:
         failures.append(
-            f"{program}:1: left files behind in its working or temporary folder {how}. Remove what it creates "
+            f"{program}:1: left files behind in its working, temporary or home folder {how}. Remove what it creates "
             "(a tempfile.TemporaryDirectory does it for you):\n  " + "\n  ".join(run.stray_files)
         )
     if run.pipe_held_open:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from .checks import judge, load_sample
 from .matching import match_output
 from .programs import Program, discover, methods_for, start_methods
 from .reuse import RunCache, run_key
-from .running import ROOT, Run, run_program
+from .running import ROOT, Run, release, run_program
 from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
 from .services import SERVICES
 
@@ -30,20 +28,6 @@ ALONE_3_14 = "alone-as-3.14"
 EMULATION = {"SNIPPETS_EMULATE_3_14": "1"}
 EMULATED_RELEASE = (3, 14, 0)
 PRELOADS_MAIN_FROM = (3, 13, 8)  # the first release whose forkserver imports a script's main module
-
-
-@functools.cache
-def release(python: str) -> tuple[int, int, int]:
-    """(3, 13, 0) for a CPython 3.13.0 executable."""
-    found = subprocess.run(
-        [python, "-c", "import sys; print(*sys.version_info[:3])"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    major, minor, micro = (int(part) for part in found.stdout.split())
-    return major, minor, micro
 
 
 def emulating_python(pythons: list[str]) -> str | None:

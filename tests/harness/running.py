@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import functools
 import os
 import re
 import shutil
@@ -137,7 +138,7 @@ class Run:
     leftovers: list[str] = field(default_factory=list)  # processes alive after the run, then killed
     survivors: list[str] = field(default_factory=list)  # processes still alive even after the kill
     stacks: dict[int, str] = field(default_factory=dict)  # pid -> where its threads were, for a run that overstayed
-    stray_files: list[str] = field(default_factory=list)  # files the run left in its working or temporary folder
+    stray_files: list[str] = field(default_factory=list)  # files the run left in its working, temporary or home folder
     pipe_held_open: bool = False  # a process of the run still held stdout or stderr open after it ended
     truncated: bool = False  # it printed more than OUTPUT_LIMIT bytes to stdout or stderr; the rest was dropped
     created: list[NamedResource] = field(default_factory=list)  # named semaphores and segments its processes made
@@ -154,13 +155,46 @@ class Run:
 ENGINES = ROOT / ".engines"
 
 
-def program_environment(root: Path = ROOT, scratch: Path | None = None) -> dict[str, str]:
+# Terminal colour codes (ANSI SGR: ESC [ ... m). A terminal shows them as colour, not as text, so the
+# checks and the pages see the text alone. Ray colours parts of the failures it reports.
+COLOUR_CODES = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def printed(chunks: list[bytes]) -> str:
+    """What a stream of a run printed, as text a terminal shows: UTF-8, newlines as \\n, no colour codes."""
+    return COLOUR_CODES.sub("", b"".join(chunks).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+
+
+@functools.cache
+def release(python: str) -> tuple[int, int, int]:
+    """(3, 13, 0) for a CPython 3.13.0 executable."""
+    found = subprocess.run(
+        [python, "-c", "import sys; print(*sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    major, minor, micro = (int(part) for part in found.stdout.split())
+    return major, minor, micro
+
+
+def program_environment(root: Path = ROOT, scratch: Path | None = None, python: str | None = None) -> dict[str, str]:
     """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
     env["PYTHONHASHSEED"] = "0"
-    # .engines: libraries some programs import (redis-py, Celery, Dask), installed there by dev.py.
-    env["PYTHONPATH"] = os.pathsep.join([str(root), str(STARTUP), str(ENGINES)])
+    # .engines: libraries some programs import (redis-py, Celery, Dask), installed there by dev.py; and
+    # .engines/python3.X, Ray, whose binaries differ for each version (dev.py RAY_PACKAGES).
+    paths = [root, STARTUP, ENGINES]
+    if python is not None:
+        major, minor, _ = release(python)
+        paths.append(ENGINES / f"python{major}.{minor}")
+    env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
     if scratch is not None:
+        # A home of its own, checked for files like the others: what a library writes to a reader's home
+        # folder (Ray's ~/.ray/auth_token) is something the program left behind.
+        for name in ("HOME", "USERPROFILE"):
+            env[name] = str(scratch / "home")
         for name in ("TMPDIR", "TEMP", "TMP"):
             env[name] = str(scratch / "tmp")
         env["SNIPPETS_STACKS_DIR"] = str(scratch / "stacks")
@@ -222,14 +256,16 @@ def scratch_parent(base: str | None = None) -> str:
 def _make_scratch() -> Path:
     """A private folder per run: its working folder, its temp folder and its stack dumps."""
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch_parent(setting("SCRATCH_BASE"))))
-    for name in ("cwd", "tmp", "stacks"):
+    for name in ("cwd", "tmp", "stacks", "home"):
         (scratch / name).mkdir()
     return scratch
 
 
 def _stray_files(scratch: Path) -> list[str]:
     return sorted(
-        path.relative_to(scratch).as_posix() for folder in ("cwd", "tmp") for path in (scratch / folder).rglob("*")
+        path.relative_to(scratch).as_posix()
+        for folder in ("cwd", "tmp", "home")
+        for path in (scratch / folder).rglob("*")
     )
 
 
@@ -540,7 +576,7 @@ def run_program(
     process = subprocess.Popen(
         command,
         cwd=scratch / "cwd",
-        env={**program_environment(root, scratch), **(extra_env or {})},
+        env={**program_environment(root, scratch, python), **(extra_env or {})},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -646,7 +682,7 @@ def run_program(
     else:
         for pipe in (process.stdout, process.stderr):
             pipe.close()
-    stderr = b"".join(err).decode("utf-8", errors="replace").replace("\r\n", "\n")
+    stderr = printed(err)
     if timed_out:
         stderr = TRACKER_CLEANUP.sub("", stderr)
     return Run(
@@ -656,7 +692,7 @@ def run_program(
         pid=process.pid,
         timeout=timeout,
         returncode=process.returncode,
-        stdout=b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"),
+        stdout=printed(out),
         stderr=stderr,
         timed_out=timed_out,
         wall=wall,
