@@ -27,7 +27,7 @@ from harness.pool import (
     emulating_python,
     release,
 )
-from harness.programs import discover, methods_for, start_methods, uses_no_start_method
+from harness.programs import discover, is_exclusive, methods_for, start_methods, uses_no_start_method
 from harness.reuse import RunCache
 from harness.running import ROOT
 from harness.services import SERVICES
@@ -148,7 +148,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         pool.coverage = measured_runs(session.config)
         runs += [(program, method, pool.coverage.python) for program, method in coverage_runs()]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count as long.
-    runs.sort(key=lambda run: -walls.get(pool.key_text(*run), 60.0))
+    # Exclusive runs go after all the others: each waits until no run is going on, and the cores idle
+    # meanwhile, so they wait once, together, instead of once each.
+    alone = {program.name: is_exclusive(program) for program, _, _ in runs}
+    runs.sort(key=lambda run: (alone[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
 

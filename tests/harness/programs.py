@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .running import ROOT
-from .sample import SampleError, parse_sample
+from .sample import Rules, SampleError, parse_sample
 
 SNIPPETS = ROOT / "snippets"
 
@@ -54,12 +54,24 @@ def start_methods() -> list[str]:
     return [method for method in ("fork", "spawn", "forkserver") if method in offered]
 
 
-def uses_no_start_method(program: Program) -> bool:
-    """Whether the program's sample says `no-start-method` (False for a missing or broken sample: its tests say so)."""
+def rules_of(program: Program) -> Rules | None:
+    """The rules of the program's main sample; None for a missing or broken one (its tests say what is wrong)."""
     try:
-        return parse_sample(program.sample_path).rules.no_start_method is not None
+        return parse_sample(program.sample_path).rules
     except (OSError, SampleError):
-        return False
+        return None
+
+
+def uses_no_start_method(program: Program) -> bool:
+    """Whether the program's sample says `no-start-method`."""
+    rules = rules_of(program)
+    return rules is not None and rules.no_start_method is not None
+
+
+def is_exclusive(program: Program) -> bool:
+    """Whether the program's runs have the cores to themselves (`exclusive`)."""
+    rules = rules_of(program)
+    return rules is not None and rules.exclusive
 
 
 def methods_for(program: Program, methods: list[str]) -> list[str]:
