@@ -155,7 +155,7 @@ def package_key(name: str) -> str:
 
 
 def pinned(packages: tuple[str, ...]) -> list[str]:
-    """requirements.txt's lines that pin ``packages``, in its order; exit if one is missing."""
+    """requirements.txt's lines that pin ``packages``, in the order of ``packages``; exit if one is missing."""
     pins = [
         line.strip()
         for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
@@ -171,7 +171,8 @@ def ensure_engines(venv_python: Path) -> None:
 
     The programs run on every CPython of the matrix, not on the toolchain's venv, so these packages go
     into a folder of their own (see ENGINE_PACKAGES for why one folder serves every version), which the
-    harness puts on each run's PYTHONPATH (tests/harness/running.py, which names the folder too).
+    harness puts on each run's PYTHONPATH (tests/harness/running.py, which names the folder too); Ray,
+    compiled for each version, goes into .engines/python3.X for each interpreter (RAY_PACKAGES).
     """
     pins = pinned(ENGINE_PACKAGES)
     wanted = hashlib.sha256("\n".join(pins).encode()).hexdigest()
@@ -186,10 +187,10 @@ def ensure_engines(venv_python: Path) -> None:
     # project's CI machine), every run of another version compiled Dask and Celery again: a 3.10 run of
     # a Dask program took 59 s against 15 s. So each interpreter of the matrix compiles them once here.
     ray_pins = pinned(RAY_PACKAGES)
+    own_wanted = hashlib.sha256("\n".join(ray_pins).encode()).hexdigest()
     for version, python in cpythons(PROGRAMS_MINIMUM).items():
         name = f"{version[0]}.{version[1]}"
         own = ENGINES / f"python{name}"
-        own_wanted = hashlib.sha256("\n".join(ray_pins).encode()).hexdigest()
         own_stamp = own / "requirements.sha256"
         if not (own_stamp.exists() and own_stamp.read_text().strip() == own_wanted):
             print(f"dev.py: installing ray=={ray_pins[0].split('==')[1]} for CPython {name} into {own}", flush=True)
