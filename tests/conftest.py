@@ -260,7 +260,7 @@ def record_verification(session: pytest.Session) -> None:
     for program in discover():  # its one run per interpreter showed that no start method applies
         if uses_no_start_method(program) and program.name in passed:
             versions = passed[program.name]
-            passed[program.name] = {version: ["none"] if found else [] for version, found in versions.items()}
+            passed[program.name] = {version: [badges.NO_METHOD] if found else [] for version, found in versions.items()}
     benchmarks = charts.kept_outputs(config.stash[POOL], start_methods()[0])
     badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc), benchmarks=benchmarks)
     programs = {program.name for program in discover()}

@@ -8,7 +8,7 @@ import pytest
 
 from harness.checks import judge, load_sample
 from harness.pool import ALONE, ALONE_3_14, RunPool, emulating_python, release, run_kind
-from harness.programs import Program, discover, methods_for, start_methods
+from harness.programs import Program, discover, methods_for, rules_of, start_methods
 from harness.sample import Sample, shown, skip_reason
 from harness.services import Services
 from harness.update import update_sample
@@ -46,11 +46,12 @@ def test_program(
         return
     sample = checked_sample(program, method, python)
     if method not in methods_for(program, METHODS):
-        assert sample.rules.no_start_method is not None
-        reason, line = sample.rules.no_start_method
+        main_rules = rules_of(program)  # where methods_for read the rule, whichever sample this run uses
+        assert main_rules is not None and main_rules.no_start_method is not None
+        reason, line = main_rules.no_start_method
         pytest.skip(
-            f"no start method can change it ({shown(sample.path)}:{line}: {reason}); it runs under {METHODS[0]} "
-            "alone, and that run fails if it uses the default start method"
+            f"no start method can change it ({shown(program.sample_path)}:{line}: {reason}); it runs under "
+            f"{METHODS[0]} alone, and that run fails if it uses the default start method"
         )
     failure = judge(pool.result(program, method, python), sample)
     if failure:

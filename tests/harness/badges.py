@@ -28,9 +28,11 @@ from .running import ROOT
 
 RESULTS = ROOT / "snippets" / "verified.json"
 PLATFORMS = {"linux": "Linux", "darwin": "macOS", "win32": "Windows"}
-METHOD_ORDER = ("fork", "spawn", "forkserver", "none")
-# "none": a `no-start-method` program, run under one start method, and each run showed it used no default one.
-METHOD_LABELS = {"none": "no start method used"}
+# Recorded instead of a method for a `no-start-method` program: run under one start method, each of its runs
+# showed that it used no default one.
+NO_METHOD = "none"
+METHOD_ORDER = ("fork", "spawn", "forkserver", NO_METHOD)
+METHOD_LABELS = {NO_METHOD: "no start method used"}
 
 Results = dict[str, dict[str, Any]]  # program -> {"date": ..., "platforms": {platform: {version: [methods]}}}
 
@@ -99,7 +101,7 @@ def badge(entry: dict[str, Any] | None) -> str:
     parts = []
     for platform in sorted(entry["platforms"], key=_platform_rank):
         described = "; ".join(
-            f"CPython {', '.join(numbers)}" + (" under " if "none" not in methods else ", ") + _method_names(methods)
+            f"CPython {', '.join(numbers)}" + (" under " if NO_METHOD not in methods else ", ") + _method_names(methods)
             for methods, numbers in _by_methods(entry["platforms"][platform]).items()
         )
         parts.append(f"{platform} with {described}")
