@@ -178,16 +178,20 @@ def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, fak
         tmp_path,
         """
         import multiprocessing as mp, time
-        def sleeper(q):
+        def sleeper(q, asleep):
+            asleep.set()
             time.sleep(60)
         if __name__ == "__main__":
             q = mp.Queue()
-            child = mp.Process(target=sleeper, args=(q,))
+            asleep = mp.Event()
+            child = mp.Process(target=sleeper, args=(q, asleep))
             child.start()
+            asleep.wait()  # the child is in sleeper(), not still starting, when the time runs out
             print("started", flush=True)
             child.join()
         """,
-        ["timeout 2"],
+        # Long enough for a spawned child to start on two busy cores (a full check once took over 2 s).
+        ["timeout 10"],
         ["started"],
     )
     run = run_against_sample(program, "spawn", sys.executable)
