@@ -64,6 +64,10 @@ def with_ray() -> Iterator[Send]:
 
     os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
     with tempfile.TemporaryDirectory() as folder:
+        # Ray's processes make temporary files too, and one that
+        # ray.shutdown() kills cannot remove its own: this folder
+        # takes them, and goes at the end.
+        os.environ["TMPDIR"] = folder
         ray.init(
             num_cpus=1,
             include_dashboard=False,

@@ -98,6 +98,10 @@ def main() -> None:
     # and without a token it writes a new one to ~/.ray/auth_token.
     os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
     with tempfile.TemporaryDirectory() as folder:
+        # Ray's processes make temporary files too, and one that
+        # ray.shutdown() kills cannot remove its own: this folder
+        # takes them, and goes at the end.
+        os.environ["TMPDIR"] = folder
         ray.init(
             num_cpus=2,
             include_dashboard=False,  # no web server
