@@ -277,6 +277,22 @@ def test_axe_finds_no_violation_the_site_causes(visits: Callable[[str], dict[str
     assert not found, f"{len(found)} accessibility problems:\n" + "\n".join(sorted(set(found))[:40])
 
 
+def test_the_accessibility_check_reports_faint_text_in_and_out_of_code(browser: Browser) -> None:
+    """The check the visits run finds what it is for: faint text in a paragraph (axe) and in code (CODE_COLOURS)."""
+    page = browser.new_page()
+    page.set_content(
+        '<!doctype html><html lang="en"><head><title>Faint</title></head><body><main><h1>Faint</h1>'
+        '<p style="color: #bbb">faint running text</p>'
+        '<div class="highlight"><pre><code><span style="color: #ccc">faint_code</span> = 1</code></pre></div>'
+        "</main></body></html>"
+    )
+    found = accessibility_problems(page, "planted")
+    page.close()
+    assert any(problem.startswith("planted: color-contrast at p") for problem in found), found
+    assert any(problem.startswith("planted: code text 'SPAN' at 1.6") for problem in found), found
+    assert len(found) == 2, found
+
+
 def test_the_copy_button_copies_exactly_each_program(browser: Browser, base_url: str) -> None:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
