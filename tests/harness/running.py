@@ -66,6 +66,7 @@ if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) == signal.SIG_I
 
 POSIX = os.name == "posix"  # read through setting(), so that a test can take the Windows path on Linux
 PLATFORM = sys.platform  # likewise, for the Linux-only details (tests/test_platforms.py)
+CGROUPS = True  # whether runs go in cgroups where the machine allows it (a test turns it off: GitHub's runners, macOS)
 LEFTOVER_GRACE = 3.0  # seconds a finished run's helper processes get to exit by themselves
 STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to write where they are
 STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack dumps on SIGUSR1
@@ -200,6 +201,7 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None, python: 
         env["SNIPPETS_STACKS_DIR"] = str(scratch / "stacks")
         env["SNIPPETS_NAMES_FILE"] = str(scratch / NAMES_FILE)
         env["SNIPPETS_START_METHOD_FILE"] = str(scratch / START_METHOD_FILE)
+        env[RUN_MARK] = str(scratch)  # every process of the run inherits it, in a session of its own or not
     return env
 
 
@@ -216,7 +218,7 @@ SCRATCH_BASE: str | None = None  # where scratch folders go; None: the temporary
 SCRATCH_FALLBACK = True  # whether a scratch folder goes under /tmp when SCRATCH_BASE is too long for sockets
 
 _FAKED = threading.local()  # what a test pretends, in its own thread only (see faked)
-FAKEABLE = ("POSIX", "PLATFORM", "SCRATCH_BASE", "SCRATCH_FALLBACK")
+FAKEABLE = ("POSIX", "PLATFORM", "SCRATCH_BASE", "SCRATCH_FALLBACK", "CGROUPS")
 
 
 def setting(name: str) -> Any:
@@ -322,9 +324,13 @@ def become_subreaper() -> bool:
 # daemon does) and leaves it. On Linux, where the checks may create control groups (as root
 # on this project's machines), each run also gets a cgroup of its own: a process cannot
 # leave it, whatever it does to its session, group or descriptors, so every process of the
-# run is found and stopped. Elsewhere (cgroup_parent() is None) the session is all there is.
+# run is found and stopped. Elsewhere (cgroup_parent() is None: GitHub's runners, macOS) a
+# process that left the session is found by the variable RUN_MARK, which every process of
+# the run inherits: only one that also empties its environment and execs goes unseen there.
+RUN_MARK = "SNIPPETS_RUN"
 CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids")
 _CGROUPS: dict[int, Path] = {}  # a run's pid (= its session) -> its cgroup folder
+_MARKS: dict[int, tuple[str, float]] = {}  # a run's pid (= its session), where no cgroup holds it -> (RUN_MARK, start)
 _CGROUP_PARENT: list[Path | None] = []  # filled on first use: where this check's cgroups go, or None
 _CGROUP_LOCK = threading.Lock()
 # Moves itself into the cgroup whose cgroup.procs is $0, then becomes the program: no process
@@ -334,6 +340,8 @@ JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"'
 
 def cgroup_parent() -> Path | None:
     """A cgroup folder for this check's runs, or None where none can be made."""
+    if not setting("CGROUPS"):
+        return None
     with _CGROUP_LOCK:
         if not _CGROUP_PARENT:
             _CGROUP_PARENT.append(_make_cgroup_parent())
@@ -379,6 +387,20 @@ def cgroup_members(session: int) -> set[int]:
         return set()
 
 
+def marked_members(session: int) -> set[int]:
+    """The processes of a run that no cgroup holds, found by the RUN_MARK in their environment (POSIX)."""
+    mark = _MARKS.get(session)
+    if mark is None:
+        return set()
+    value, since = mark
+    found = set()
+    for process in psutil.process_iter(["create_time"]):
+        with contextlib.suppress(psutil.Error):
+            if process.info["create_time"] >= since and process.environ().get(RUN_MARK) == value:
+                found.add(process.pid)
+    return found
+
+
 def _session_of(pid: int) -> int | None:
     try:
         return os.getsid(pid)
@@ -397,7 +419,7 @@ def session_processes(session: int) -> list[str]:
     and their CPU time is added to the session's account.
     """
     found = []
-    contained = cgroup_members(session)
+    contained = cgroup_members(session) | marked_members(session)
     for pid in psutil.pids():
         if pid not in contained and _session_of(pid) != session:
             continue
@@ -585,6 +607,8 @@ def run_program(
     )
     if cgroup is not None:
         _CGROUPS[process.pid] = cgroup
+    elif posix:
+        _MARKS[process.pid] = (str(scratch), time.time() - 1)  # create times are rounded: a second's margin
     out: list[bytes] = []
     err: list[bytes] = []
     overflow = threading.Event()
@@ -670,6 +694,7 @@ def run_program(
         [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
     )  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
+    _MARKS.pop(process.pid, None)
     if cgroup is not None:
         _CGROUPS.pop(process.pid, None)
         _remove_cgroup(cgroup)  # empty now, unless a process survived SIGKILL (reported as a survivor)
