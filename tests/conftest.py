@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ from harness.pool import (
 )
 from harness.programs import discover, is_exclusive, methods_for, start_methods, uses_no_start_method
 from harness.reuse import RunCache
-from harness.running import ROOT
+from harness.running import ROOT, isolated_interpreter
 from harness.services import SERVICES
 from harness.weights import PAGE_WEIGHTS
 from harness.weights import summary as page_weights
@@ -79,9 +80,23 @@ def interpreter_version(python: str) -> str:
     return f"{major}.{minor}"
 
 
+def isolated(python: str) -> str:
+    interpreter_version(python)  # a clear error for an interpreter that does not run
+    try:
+        return isolated_interpreter(python)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise pytest.UsageError(f"--python {python}: cannot make a virtual environment of it ({error})") from None
+
+
+@functools.cache
+def own_python() -> str:
+    """The interpreter running the checks, isolated like those given with --python (running.isolated_interpreter)."""
+    return isolated(sys.executable)
+
+
 def first_python_of(config: pytest.Config) -> str:
     """The first interpreter given with --python, or the one running the checks: it records and runs alone."""
-    return (config.getoption("--python") or [sys.executable])[0]
+    return (config.getoption("--python") or [own_python()])[0]
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +105,9 @@ def first_python(request: pytest.FixtureRequest) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    pythons = config.getoption("--python") or [sys.executable]
+    # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
+    config.option.python = [isolated(python) for python in config.getoption("--python")]
+    pythons = config.getoption("--python") or [own_python()]
     config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
@@ -163,7 +180,7 @@ def measured_runs(config: pytest.Config) -> Coverage:
     toolchain's own interpreter runs the programs once more, for coverage alone.
     """
     toolchain = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    python = config.stash[INTERPRETERS].get(toolchain, sys.executable)
+    python = config.stash[INTERPRETERS].get(toolchain, own_python())
     pool = config.stash[POOL]
     pool.versions.setdefault(python, f"{toolchain} (toolchain, for coverage)")
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))

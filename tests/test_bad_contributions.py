@@ -403,6 +403,17 @@ def test_a_program_that_prints_megabytes_fails_fast_with_its_output_capped(tmp_p
     assert message.startswith("snippets/broken/program.py:1: printed more than 1,000,000 bytes to stdout or stderr")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="Windows runs the interpreter as given (running.isolated_interpreter)")
+def test_a_program_cannot_import_what_was_installed_into_the_interpreter(tmp_path: Path, first_python: str) -> None:
+    """A reader's fresh interpreter has the standard library and what the page says to install: so have the runs."""
+    program = contribute(tmp_path, 'import pytest\nprint("imported pytest", flush=True)\n', [], ["imported pytest"])
+    sample = load_sample(program)
+    assert isinstance(sample, Sample)
+    assert judge(run_against_sample(program, "fork", sys.executable), sample) is None  # the toolchain's venv has it
+    message = judge(run_against_sample(program, "fork", first_python), sample)
+    assert message is not None and "No module named 'pytest'" in message, message
+
+
 def test_a_grandchild_in_a_session_of_its_own_that_keeps_the_output_cannot_stall_the_checks(tmp_path: Path) -> None:
     program = contribute(
         tmp_path,

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from .checks import judge
 from .pool import DEFAULT_JOBS, Turns, run_against_sample
 from .programs import Program, discover, methods_for, start_methods
-from .running import Run
+from .running import Run, isolated_interpreter
 from .sample import parse_sample, skip_reason
 
 # Busy until its parent is gone, so that no spinner outlives a repeat that was killed.
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             + (f", {cores} cores kept busy" if load else ""),
             flush=True,
         )
-        failed, total = repeat(programs, methods, options.python, options.times, options.jobs)
+        failed, total = repeat(programs, methods, isolated_interpreter(options.python), options.times, options.jobs)
     finally:
         for spinner in load:
             spinner.kill()

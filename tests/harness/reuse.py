@@ -3,7 +3,7 @@
 A run is reused only when everything it depends on is byte for byte the same
 as when it passed: the program file and its samples, the harness (every file
 under tests/harness, the sitecustomize every run loads included), the
-interpreter (its path and its full ``sys.version``, which names the build),
+interpreter (its path, its full ``sys.version``, which names the build, and its prefix),
 the start method, the platform, the project's folder, and for a run measured
 by coverage the coverage settings. Never by time: a run is not skipped because
 it passed recently, but because nothing it could depend on has changed since.
@@ -27,7 +27,7 @@ from .programs import Program
 from .running import ROOT, NamedResource, Run
 
 HARNESS = Path(__file__).resolve().parent
-IDENTITY_PROBE = "import sys; print(sys.version); print(sys.platform)"
+IDENTITY_PROBE = "import sys; print(sys.version); print(sys.platform); print(sys.prefix)"
 
 
 @functools.cache
@@ -40,7 +40,7 @@ def harness_digest() -> str:
 
 @functools.cache
 def interpreter_identity(python: str) -> str:
-    """The interpreter's real path and full version string (release, build number and date, compiler)."""
+    """The interpreter's real path, full version string (release, build number and date, compiler) and prefix."""
     probe = subprocess.run([python, "-c", IDENTITY_PROBE], capture_output=True, text=True, timeout=30, check=True)
     return f"{Path(python).resolve()}\n{probe.stdout}"
 
