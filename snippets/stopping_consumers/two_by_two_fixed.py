@@ -4,7 +4,8 @@ It runs as fast as estimated.
 
 Producers put only items.  Main joins them and then puts one None per
 consumer, so no stop value overtakes any work and the two consumers share
-the ten items evenly.
+the ten items evenly.  As in two_by_two_timing, the consumers start once
+everything is queued, so the order of the queue alone decides the split.
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ def main() -> None:
     ]
     for process in consumers:
         process.start()
-    ready.wait()
-    started = time.monotonic()
     producers = [mp.Process(target=producer, args=(q,)) for _ in range(2)]
     for process in producers:
         process.start()
@@ -52,6 +51,8 @@ def main() -> None:
         process.join()
     for _ in consumers:
         q.put(None)  # one stop value per consumer, behind every item
+    ready.wait()  # everything is queued: both consumers start now
+    started = time.monotonic()
     counts = sorted(handled.get() for _ in consumers)
     for process in consumers:
         process.join()

@@ -10,7 +10,9 @@ leaves; the other handles the remaining items alone.
 Putting six items takes microseconds and starting a process takes
 milliseconds, so the first producer has usually put everything before the
 second starts.  This program starts the second producer after the first has
-finished, which makes that usual order certain.
+finished, which makes that usual order certain, and starts the consumers
+once everything is queued, so the order of the queue alone decides who
+takes the first stop value: not how fast each process starts.
 """
 
 from __future__ import annotations
@@ -50,13 +52,12 @@ def main() -> None:
     ]
     for process in consumers:
         process.start()
-    # both consumers are waiting for work, as in a long-running service
-    ready.wait()
-    started = time.monotonic()
     for _ in range(2):
         producing = mp.Process(target=producer, args=(q,))
         producing.start()
         producing.join()
+    ready.wait()  # everything is queued: both consumers start now
+    started = time.monotonic()
     counts = sorted(handled.get() for _ in consumers)
     for process in consumers:
         process.join()
