@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -103,15 +104,14 @@ def pages_of(built_site: Path) -> list[str]:
 
 
 class Watched:
-    """A page whose console errors, failed loads, external requests and transferred bytes are recorded."""
+    """A page whose console errors, failed loads, external requests and loaded files are recorded."""
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
         self.errors: list[str] = []
         self.external: list[str] = []
-        self.bytes = 0  # gzip-compressed, as a server that compresses (GitHub Pages does) sends them
-        self.raw_bytes = 0
-        host = urlsplit(base_url).netloc
+        self.loaded: list[str] = []  # every file of the site the page loaded, as a path below base_url
+        host, folder = urlsplit(base_url).netloc, urlsplit(base_url).path
 
         def route(route: object) -> None:
             request = route.request  # type: ignore[attr-defined]
@@ -121,22 +121,34 @@ class Watched:
             else:
                 route.continue_()  # type: ignore[attr-defined]
 
+        def loaded(request: object) -> None:
+            url = urlsplit(request.url)  # type: ignore[attr-defined]
+            if url.netloc == host:
+                self.loaded.append(url.path.removeprefix(folder) if url.path.startswith(folder) else "(outside)")
+
         page.route("**/*", route)
         page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("requestfailed", lambda request: self.errors.append(f"failed to load {request.url}"))
-        page.on("response", self._count)
+        page.on("requestfinished", loaded)
 
-    def _count(self, response: object) -> None:
-        url = response.url  # type: ignore[attr-defined]
-        if "search_index.json" in url or url.startswith("data:"):
-            return
-        try:
-            body = response.body()  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001  (a redirect has no body)
-            return
-        self.raw_bytes += len(body)
-        self.bytes += len(gzip.compress(body, compresslevel=6))
+
+def transferred(loaded: list[str], built_site: Path) -> tuple[int, int]:
+    """Bytes of the files a page loaded, search index excepted: gzip-compressed (as GitHub Pages sends them), raw.
+
+    Read from the built files, as the test server maps the paths, not from the responses: Chromium
+    keeps no body for some intercepted responses, and two checks of one build, reading bodies,
+    weighed the home page at 11 and 88 KB.
+    """
+    gzipped = raw = 0
+    for path in loaded:
+        if path.endswith("search_index.json"):
+            continue
+        file = built_site / path / "index.html" if path == "" or path.endswith("/") else built_site / path
+        body = (file if file.is_file() else built_site / "404.html").read_bytes()  # what _PagesHandler sends
+        raw += len(body)
+        gzipped += len(gzip.compress(body, compresslevel=6))
+    return gzipped, raw
 
 
 AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js")  # axe-core, as the pinned package ships it
@@ -195,6 +207,7 @@ class Visit:
     """One page, loaded by a first-time reader in one colour scheme."""
 
     weight: tuple[int, int]  # bytes transferred, gzip-compressed and raw (light only)
+    loaded: list[str]  # the site's files it loaded, below the base URL (light only)
     problems: list[str]  # console errors, requests to another host (light only)
     accessibility: list[str]  # what axe-core found, and code colours under 4.5:1
 
@@ -241,14 +254,15 @@ def visits(browser: Browser, base_url: str, built_site: Path) -> Callable[[str],
                     page.goto(base_url + path, wait_until="networkidle")
                     problems = [f"{where}: console error: {error}" for error in watched.errors]
                     problems += [f"{where}: request to another host: {url}" for url in watched.external]
+                    weight = transferred(watched.loaded, built_site)
                     done[scheme][path or "/"] = Visit(
-                        (watched.bytes, watched.raw_bytes), problems, accessibility_problems(page, where)
+                        weight, watched.loaded, problems, accessibility_problems(page, where)
                     )
                     context.close()
                 else:
                     page = shared.pages[0] if shared.pages else shared.new_page()
                     page.goto(base_url + path, wait_until="load")
-                    done[scheme][path or "/"] = Visit((0, 0), [], accessibility_problems(page, where, COLOUR_RULES))
+                    done[scheme][path or "/"] = Visit((0, 0), [], [], accessibility_problems(page, where, COLOUR_RULES))
             shared.close()
         return done[scheme]
 
@@ -265,6 +279,15 @@ def test_every_page_loads_cleanly_offline_and_light(
         for path, visit in pages.items()
         if visit.weight[0] > LIMIT
     ]
+    # The weight counts each page's HTML and the theme's stylesheet and script, whatever else it loads.
+    for path, visit in pages.items():
+        files = "\n".join(visit.loaded)
+        counted = {
+            "the page": path.removeprefix("/") in visit.loaded,  # "/" is the home page: "" below the base URL
+            "the theme's stylesheet": re.search(r"^assets/stylesheets/main\.\w+\.min\.css$", files, re.M),
+            "the theme's script": re.search(r"^assets/javascripts/bundle\.\w+\.min\.js$", files, re.M),
+        }
+        problems += [f"{path}: the weight does not count {what}" for what, found in counted.items() if not found]
     request.config.stash[PAGE_WEIGHTS] = {path: visit.weight for path, visit in pages.items()}
     assert len(pages) >= 4, "too few pages found"
     assert not problems, "\n".join(problems)
