@@ -184,7 +184,7 @@ def release(python: str) -> tuple[int, int, int]:
 # Programs run in a virtual environment of each interpreter, made here without pip: they see
 # the standard library and .engines, as on a fresh machine, and not what was installed into the
 # interpreter itself (this machine's pyenv CPythons hold IPython, attrs and a hundred more, and a
-# .pth file that imports certifi at every start: 45 ms of each of the check's ~3,000 starts).
+# .pth file that imports certifi at every start: `python -c pass` takes 53 ms there, 17 ms here).
 INTERPRETERS = ROOT / ".interpreters"
 
 
