@@ -630,10 +630,12 @@ def run_program(
     if parent is not None:
         cgroup = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
         command = ["/bin/sh", "-c", JOIN_CGROUP, str(cgroup / "cgroup.procs"), *command]
+    env = {**program_environment(root, scratch, python), **(extra_env or {})}
+    launched = time.time()
     process = subprocess.Popen(
         command,
         cwd=scratch / "cwd",
-        env={**program_environment(root, scratch, python), **(extra_env or {})},
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -643,7 +645,7 @@ def run_program(
     if cgroup is not None:
         _CGROUPS[process.pid] = cgroup
     elif posix:
-        _MARKS[process.pid] = (str(scratch), time.time() - 1)  # create times are rounded: a second's margin
+        _MARKS[process.pid] = (env[RUN_MARK], launched - 1)  # create times are rounded: a second's margin
     out: list[bytes] = []
     err: list[bytes] = []
     overflow = threading.Event()
