@@ -1,7 +1,8 @@
 """What a queue holds, and how many a process can make before EMFILE.
 
-Each Queue holds both ends of a pipe: two file descriptors, from the
-moment it is made. Its first put() starts a feeder thread. A process may
+On Linux each Queue holds both ends of a pipe: two file descriptors, from
+the moment it is made (on macOS five: its three semaphores are descriptors
+too). Its first put() starts a feeder thread. A process may
 have only so many descriptors open (`ulimit -n`), so a program that makes
 a queue per task and keeps them fails at the next Queue() with OSError:
 "Too many open files". close() and join_thread() give everything back.
