@@ -238,6 +238,20 @@ def test_a_variant_says_which_runs_it_describes(tmp_path: Path) -> None:
     assert not when.holds(RunKind((3, 14, 0), as_file=False))
 
 
+def test_a_variant_can_leave_out_one_release(tmp_path: Path) -> None:
+    """The preload fix is in 3.13.8 and 3.14.1, not 3.14.0 (gh-126631): `python!=3.14.0` says so."""
+    variant = tmp_path / "program.main-preloaded.out"
+    variant.write_text("#| when python>=3.13.8 python!=3.14.0 as-file\n#| --8<-- [start:output]\nx\n", encoding="utf-8")
+    when = parse_sample(variant).rules.when
+    assert when is not None
+    held = [
+        release
+        for release in [(3, 13, 7), (3, 13, 8), (3, 14, 0), (3, 14, 1), (3, 15, 0)]
+        if when.holds(RunKind(release, as_file=True))
+    ]
+    assert held == [(3, 13, 8), (3, 14, 1), (3, 15, 0)]
+
+
 @pytest.mark.parametrize(
     ("name", "header", "message"),
     [

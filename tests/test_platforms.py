@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import subprocess
@@ -19,7 +20,7 @@ from harness import running
 from harness.browsers import find_chrome
 from harness.checks import judge, load_sample
 from harness.pool import release, run_against_sample
-from harness.programs import SNIPPETS, Program
+from harness.programs import SNIPPETS, Program, discover
 from harness.sample import Sample
 
 
@@ -217,3 +218,33 @@ def test_the_two_test_processes_give_one_exit_status() -> None:
     assert dev.combined(0, no_tests) == 0 and dev.combined(no_tests, 0) == 0  # one ran and passed
     assert dev.combined(no_tests, 1) == 1 and dev.combined(1, 0) == 1 and dev.combined(0, 2) == 2
     assert dev.combined(no_tests, no_tests) == no_tests
+
+
+def module_level_reads(path: Path) -> list[tuple[int, str]]:
+    """Where a program's import-time code (outside functions, classes and the main guard) reads sys.argv or sys.path."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, ast.If) and "__main__" in ast.unparse(statement.test):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Attribute) and node.attr in ("argv", "path") and ast.unparse(node.value) == "sys":
+                found.append((node.lineno, f"sys.{node.attr}"))
+    return found
+
+
+def test_no_program_reads_at_import_what_the_3_14_emulation_leaves_out(tmp_path: Path) -> None:
+    """3.14's forkserver imports a program's main module with main's sys.argv and sys.path (gh-143706,
+    gh-144503); the emulation on older Pythons does not. A program whose import-time code read them
+    would pass emulated and differ on a real 3.14: it needs a real 3.14 run, or the emulation extended."""
+    reads = [
+        f"{program.relative}:{line}: {what}"
+        for program in discover()
+        for line, what in module_level_reads(program.path)
+    ]
+    assert not reads, "import-time code reads what the 3.14 emulation does not set:\n" + "\n".join(reads)
+    planted = tmp_path / "reads_argv.py"
+    planted.write_text("import sys\nMODE = sys.argv[1:]\n\nif __name__ == '__main__':\n    print(sys.argv)\n")
+    assert module_level_reads(planted) == [(2, "sys.argv")]

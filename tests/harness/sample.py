@@ -41,7 +41,8 @@ PLACEHOLDER = re.compile(r"^\{[a-z_][a-z0-9_]*\}$")
 FAMILY_NAME = re.compile(r"^([a-z_][a-z0-9_-]*)\[\$1\]$")
 PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 COUNT_SPEC = re.compile(r"^(\d+)(?:(\.\.)(\d+)?)?$")
-VERSION_CONDITION = re.compile(r"^python(>=|<)(3\.\d+(?:\.\d+)?)$")
+VERSION_CONDITION = re.compile(r"^python(>=|<|!=)(3\.\d+(?:\.\d+)?)$")
+CONDITIONS = "python>=3.X[.Y], python<3.X[.Y], python!=3.X[.Y], as-file, as-module"  # what `when` accepts
 RUN_CONDITIONS = {"as-file": True, "as-module": False}  # `python file.py`, or `python -m snippets.g.p`
 
 
@@ -134,13 +135,16 @@ class RunKind:
 class WhenRule:
     """The conditions under which a sample variant replaces the program's main sample (all must hold)."""
 
-    versions: tuple[tuple[str, tuple[int, ...]], ...]  # (">=" or "<", (3, 13, 8))
+    versions: tuple[tuple[str, tuple[int, ...]], ...]  # (">=", "<" or "!=", (3, 13, 8))
     as_file: bool | None  # None: either way
     line: int
 
     def holds(self, kind: RunKind) -> bool:
         for operator, version in self.versions:
-            if (kind.version >= version) != (operator == ">="):
+            if operator == "!=":  # a release left out: python!=3.14.0, or a whole version: python!=3.14
+                if kind.version[: len(version)] == version:
+                    return False
+            elif (kind.version >= version) != (operator == ">="):
                 return False
         return self.as_file is None or self.as_file == kind.as_file
 
@@ -340,10 +344,14 @@ def _parse_when(path: Path, line: int, rest: str, earlier: WhenRule | None) -> W
             raise SampleError(
                 path,
                 line,
-                f"unknown condition {word!r}: write `when` with python>=3.X[.Y], python<3.X[.Y], as-file or as-module",
+                f"unknown condition {word!r}: write `when` with {CONDITIONS}",
             )
     if not versions and as_file is None:
-        raise SampleError(path, line, "write `when CONDITION...`: python>=3.X[.Y], python<3.X[.Y], as-file, as-module")
+        raise SampleError(
+            path,
+            line,
+            "write `when CONDITION...`: python>=3.X[.Y], python<3.X[.Y], python!=3.X[.Y], as-file, as-module",
+        )
     return WhenRule(tuple(versions), as_file, line)
 
 

@@ -29,18 +29,26 @@ def _write_stacks_on_sigusr1() -> None:
 
 
 def emulate_3_14() -> None:
-    """Make CPython 3.10-3.13.7 start processes as 3.14 on Linux does.
+    """Make CPython 3.11-3.13.7 (or 3.14.0) start processes as 3.14.1+ on Linux does.
 
     1. The forkserver imports the main module of a program run as a file, once,
-       in the server (gh-126631, in 3.13.8 and 3.14). Before the fix, its
+       in the server (gh-126631, in 3.13.8 and 3.14.1; 3.14.0 lacks it). Before the fix, its
        ensure_running() kept only the keys 'main_path' and 'sys_path' of the
        preparation data, which no longer has 'main_path' (it says
        'init_main_from_path'), so nothing was preloaded. The fix passes
        init_main_from_path on as main_path: this adds that key.
     2. forkserver is the default start method on Linux (gh-84559, 3.14).
+    3. After that import the server flushes stdout and stderr, as 3.14's
+       forkserver.main() does (util._flush_std_streams()), so that a line a
+       module-level print() left in the buffer is not copied into every child
+       the server forks.
+    Not emulated: 3.14's server also takes main's sys.argv and sys.path
+    (gh-143706, gh-144503); no program's module-level code reads them
+    (tests/test_platforms.py checks it).
     """
     import multiprocessing.context
     import multiprocessing.spawn
+    import multiprocessing.util
 
     prepare = multiprocessing.spawn.get_preparation_data
 
@@ -51,6 +59,15 @@ def emulate_3_14() -> None:
         return data
 
     multiprocessing.spawn.get_preparation_data = get_preparation_data
+    import_main_path = multiprocessing.spawn.import_main_path  # called by the forkserver only
+
+    def import_then_flush(main_path):  # type: ignore[no-untyped-def]
+        try:
+            import_main_path(main_path)
+        finally:
+            multiprocessing.util._flush_std_streams()
+
+    multiprocessing.spawn.import_main_path = import_then_flush
     if sys.platform.startswith("linux"):
         default = multiprocessing.context._default_context
         default._default_context = multiprocessing.context._concrete_contexts["forkserver"]
