@@ -1,7 +1,7 @@
 """Set up and run the project with nothing but ``python3``.
 
     python3 dev.py serve              the site on http://127.0.0.1:8000, reloading on changes
-    python3 dev.py check              every check: programs on every CPython 3.10+ found, site, workflows
+    python3 dev.py check              every check: programs on every CPython 3.11+ found, site, workflows
     python3 dev.py update [-k NAME]   record new or failing samples from real runs
     python3 dev.py build              the site into site/
     python3 dev.py repeat [-n 30] [--load]   every program many times: pass rates, to hunt flakes
@@ -15,6 +15,8 @@ file changed. Extra arguments after ``check`` and ``update`` go to pytest.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import os
 import re
@@ -27,11 +29,14 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tests"))
+from harness import installs  # noqa: E402  (what is installed where: standard library only)
+
 VENV = ROOT / ".venv"
-REQUIREMENTS = ROOT / "requirements.txt"
+REQUIREMENTS = installs.TOOLCHAIN_REQUIREMENTS
+ENGINES = installs.ENGINES
 STAMP = VENV / "requirements.sha256"
-TOOLCHAIN_MINIMUM = (3, 11)
-PROGRAMS_MINIMUM = (3, 10)
+TOOLCHAIN_MINIMUM = installs.TOOLCHAIN_MINIMUM
 NO_TESTS_SELECTED = 5  # pytest's exit status when -k or -m leaves nothing to run
 VERSION_PROBE = "import sys, platform; print(platform.python_implementation(), *sys.version_info[:2])"
 
@@ -105,6 +110,15 @@ def toolchain_python() -> str:
     return next(iter(found.values()))
 
 
+# pip compiles every file it installs, for the installing Python only: 117 MB of bytecode in .venv
+# and 75 MB for Ray, most of it for modules no check imports (Ray's rllib, tune and data; numpy's
+# tests). Instead, each interpreter writes the bytecode of what it imports, once, at the first
+# import, as on a reader's machine: dev.py's tools and the program runs do not inherit
+# PYTHONDONTWRITEBYTECODE (tool_environment), which made every run of a Dask program compile Dask
+# again (59 s for a 15 s run, measured where it was set).
+NO_COMPILE = ["--no-compile"]
+
+
 def ensure_venv() -> Path:
     """``.venv`` with exactly the pinned toolchain; reinstalled when requirements.txt changes."""
     wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
@@ -117,103 +131,76 @@ def ensure_venv() -> Path:
         subprocess.run([toolchain_python(), "-m", "venv", str(VENV)], check=True)
     print(f"dev.py: installing {REQUIREMENTS.name} into {VENV.name}", flush=True)
     pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run([*pip, "install", "--quiet", "--require-virtualenv", "-r", str(REQUIREMENTS)], check=True)
+    subprocess.run(
+        [*pip, "install", "--quiet", "--require-virtualenv", *NO_COMPILE, "-r", str(REQUIREMENTS)], check=True
+    )
     STAMP.write_text(wanted + "\n")
     return python
 
 
-ENGINES = ROOT / ".engines"
-# What the programs import besides the standard library: redis-py, Celery, Dask, and everything
-# they import on CPython 3.10 to 3.14 (exceptiongroup, typing_extensions, importlib_metadata for
-# the older ones). One folder serves every interpreter of the matrix: all of it is pure Python,
-# or compiled for every CPython 3 (psutil, tornado: abi3), or compiled for the toolchain's CPython
-# only with a pure-Python fallback that the others use (msgpack, PyYAML, MarkupSafe).
-ENGINE_PACKAGES = (
-    "redis", "async-timeout",
-    "celery", "kombu", "billiard", "vine", "amqp", "click", "click-didyoumean", "click-repl", "click-plugins",
-    "prompt-toolkit", "wcwidth", "python-dateutil", "six", "tzlocal", "exceptiongroup", "typing-extensions",
-    "packaging",  # kombu's Redis transport checks the version of redis-py
-    "dask", "distributed", "cloudpickle", "fsspec", "importlib-metadata", "lazy-importer", "zipp", "locket",
-    "msgpack", "partd", "sortedcontainers", "tblib", "toolz", "tornado", "zict", "pyyaml", "psutil", "jinja2",
-    "markupsafe",
-)  # fmt: skip
+def given_pythons(extra: list[str]) -> list[str]:
+    """The interpreters named by ``--python X`` or ``--python=X`` among pytest's arguments."""
+    found = []
+    for index, arg in enumerate(extra):
+        if arg.startswith("--python="):
+            found.append(arg.split("=", 1)[1])
+        elif arg == "--python" and index + 1 < len(extra):
+            found.append(extra[index + 1])
+    return found
 
 
-# Ray's wheels hold a binary for one CPython version each, so Ray, and the packages of its closure
-# that .engines lacks or has only compiled for the toolchain's version, go into .engines/python3.X
-# for each interpreter of the matrix; the harness adds that folder to the runs of that version
-# (tests/harness/running.py, program_environment).
-RAY_PACKAGES = (
-    "ray", "attrs", "filelock", "jsonschema", "jsonschema-specifications", "protobuf", "referencing", "rpds-py",
-    "requests", "certifi", "charset-normalizer", "idna", "urllib3",
-)  # fmt: skip
+def matrix_pythons(extra: list[str]) -> dict[tuple[int, int], str]:
+    """The interpreters the programs run on: those given with --python, else one per matrix version found."""
+    given = given_pythons(extra)
+    if not given:
+        return cpythons(installs.MATRIX_MINIMUM)
+    chosen = {}
+    for python in given:
+        info = probe(python)
+        if info is None:
+            sys.exit(f"dev.py: --python {python}: it does not run")
+        chosen[(info[1], info[2])] = python
+    return chosen
 
 
-def package_key(name: str) -> str:
-    """A distribution name as pip compares them (PEP 503): prompt_toolkit is prompt-toolkit."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+def quiet_run(what: str, command: list[str]) -> None:
+    """Run a set-up step; if it fails, stop with its output and the step named."""
+    done = subprocess.run(command, capture_output=True, text=True, env=tool_environment())
+    if done.returncode != 0:
+        sys.exit(f"dev.py: {what} failed (exit status {done.returncode}):\n{done.stdout}{done.stderr}")
 
 
-def pinned(packages: tuple[str, ...]) -> list[str]:
-    """requirements.txt's lines that pin ``packages``, in the order of ``packages``; exit if one is missing."""
-    pins = [
-        line.strip()
-        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-        if package_key(line.split("==")[0].strip()) in packages
-    ]
-    if len(pins) != len(packages):
-        raise SystemExit(f"dev.py: {REQUIREMENTS.name} must pin each of {', '.join(packages)}")
-    return sorted(pins, key=lambda pin: packages.index(package_key(pin.split("==")[0])))
+def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) -> None:
+    """What the programs import, for the interpreters that run them, as tests/harness/installs.py decides.
 
-
-def ensure_engines(venv_python: Path) -> None:
-    """``.engines``: the libraries some programs import (redis-py, Celery, Dask, Ray), at requirements.txt's pins.
-
-    The programs run on every CPython of the matrix, not on the toolchain's venv, so these packages go
-    into a folder of their own (see ENGINE_PACKAGES for why one folder serves every version), which the
-    harness puts on each run's PYTHONPATH (tests/harness/running.py, which names the folder too); Ray,
-    compiled for each version, goes into .engines/python3.X for each interpreter (RAY_PACKAGES).
+    ``.engines``: redis-py, Celery and Dask at requirements.txt's pins, for every interpreter.
+    ``.engines/python3.X``: Ray, for the newest interpreter that Ray has a wheel for, and for no
+    other. The harness puts them on the runs' PYTHONPATH (running.py).
     """
-    pins = pinned(ENGINE_PACKAGES)
+    pip = [str(venv_python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet", "--no-deps", *NO_COMPILE]
+    pins = installs.pinned(installs.ENGINE_PACKAGES, REQUIREMENTS)
     wanted = hashlib.sha256("\n".join(pins).encode()).hexdigest()
     stamp = ENGINES / "requirements.sha256"
     if not (stamp.exists() and stamp.read_text().strip() == wanted):
-        print(f"dev.py: installing {', '.join(pins)} into {ENGINES.name}", flush=True)
+        print(f"dev.py: installing {len(pins)} packages (redis-py, Celery, Dask and theirs) into {ENGINES.name}")
         shutil.rmtree(ENGINES, ignore_errors=True)
-        pip = [str(venv_python), "-m", "pip", "--disable-pip-version-check"]
-        subprocess.run([*pip, "install", "--quiet", "--no-deps", "--target", str(ENGINES), *pins], check=True)
+        quiet_run(f"installing into {ENGINES.name}", [*pip, "--target", str(ENGINES), *pins])
         stamp.write_text(wanted + "\n")
-    # pip compiled the files for the toolchain's Python only. Where PYTHONDONTWRITEBYTECODE is set (this
-    # project's CI machine), every run of another version compiled Dask and Celery again: a 3.10 run of
-    # a Dask program took 59 s against 15 s. So each interpreter of the matrix compiles them once here.
-    ray_pins = pinned(RAY_PACKAGES)
+    ray = installs.ray_interpreter(sorted(interpreters))
+    if ray is None:
+        print(f"dev.py: Ray {installs.RAY_VERSION} has no wheel for the CPython here: its programs are skipped")
+        return
+    ray_pins = installs.pinned(installs.RAY_PACKAGES, installs.RAY_REQUIREMENTS)
+    own = installs.ray_folder(ray)
     own_wanted = hashlib.sha256("\n".join(ray_pins).encode()).hexdigest()
-    for version, python in cpythons(PROGRAMS_MINIMUM).items():
-        name = f"{version[0]}.{version[1]}"
-        own = ENGINES / f"python{name}"
-        own_stamp = own / "requirements.sha256"
-        if not (own_stamp.exists() and own_stamp.read_text().strip() == own_wanted):
-            print(f"dev.py: installing ray=={ray_pins[0].split('==')[1]} for CPython {name} into {own}", flush=True)
-            shutil.rmtree(own, ignore_errors=True)
-            subprocess.run(
-                [
-                    str(venv_python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet", "--no-deps",
-                    "--only-binary", ":all:", "--python-version", name, "--implementation", "cp",
-                    "--target", str(own), *ray_pins,
-                ],
-                check=True,
-            )  # fmt: skip
-            own_stamp.write_text(own_wanted + "\n")
-            (ENGINES / f"compiled-{name}").unlink(missing_ok=True)
-        compiled = ENGINES / f"compiled-{name}"
-        if not compiled.exists():
-            print(f"dev.py: compiling {ENGINES.name} for CPython {name}", flush=True)
-            # -qq: a file written for newer Pythons fails here, as its import would; the others compile.
-            # -x: each python3.X folder is compiled by its own interpreter only.
-            exclude = ["-x", r"[/\\]python3\.\d+[/\\]"]
-            subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", *exclude, str(ENGINES)], check=False)
-            subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", str(own)], check=False)
-            compiled.touch()
+    own_stamp = own / "requirements.sha256"
+    if not (own_stamp.exists() and own_stamp.read_text().strip() == own_wanted):
+        name = f"{ray[0]}.{ray[1]}"
+        print(f"dev.py: installing ray=={installs.RAY_VERSION} for CPython {name} into {own}", flush=True)
+        shutil.rmtree(own, ignore_errors=True)
+        platform = ["--only-binary", ":all:", "--python-version", name, "--implementation", "cp"]
+        quiet_run(f"installing Ray for CPython {name}", [*pip, *platform, "--target", str(own), *ray_pins])
+        own_stamp.write_text(own_wanted + "\n")
 
 
 BROWSER_TESTS = "tests/test_browser.py"
@@ -230,12 +217,39 @@ def names_tests(extra: list[str]) -> bool:
     return any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in extra)
 
 
+# Chromium's SingletonSocket, and the socket of any forkserver a tool starts (compileall -j 0 did),
+# are AF_UNIX sockets in the temporary folder, whose paths hold at most 107 bytes on Linux (103 on
+# macOS): under an 80-character TMPDIR, Chromium aborted ("Socket path too long"). The tools dev.py
+# starts get a short temporary folder when the one given is longer than this.
+LONGEST_TEMPORARY_FOLDER = 40
+
+
+@functools.cache
+def short_temporary_folder() -> str | None:
+    """A temporary folder under /tmp for the tools, removed at exit, if TMPDIR is too long; else None."""
+    if os.name != "posix" or len(tempfile.gettempdir()) <= LONGEST_TEMPORARY_FOLDER:
+        return None
+    folder = tempfile.mkdtemp(prefix="dev-py-", dir="/tmp")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def tool_environment() -> dict[str, str]:
+    """The environment of the tools dev.py starts: the project on PYTHONPATH, bytecode written, a short TMPDIR."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see NO_COMPILE
+    short = short_temporary_folder()
+    if short:
+        env.update(TMPDIR=short, TEMP=short, TMP=short)
+    return env
+
+
 def start(command: list[str], report: IO[bytes] | None = None, nice: int = 0) -> subprocess.Popen[bytes]:
     """Start a tool of the venv in the project root; its output goes to ``report`` if given.
 
     ``nice`` lowers its priority (POSIX), and that of every process it starts.
     """
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    env = tool_environment()
     stderr = subprocess.STDOUT if report else None
     lower = (lambda: os.nice(nice)) if nice and os.name == "posix" else None
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=report, stderr=stderr, preexec_fn=lower)
@@ -271,14 +285,13 @@ def combined(*statuses: int) -> int:
     return next((status for status in ran if status), 0) if ran else NO_TESTS_SELECTED
 
 
-def check(python: Path, extra: list[str]) -> int:
-    if any(arg.startswith("--python") for arg in extra):
-        interpreters: list[str] = []
-    else:
-        found = cpythons(PROGRAMS_MINIMUM)
+def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> int:
+    """Every check, or those pytest's arguments in ``extra`` select; the programs run on ``found``."""
+    interpreters: list[str] = []
+    if not given_pythons(extra):
         interpreters = [f"--python={path}" for path in reversed(found.values())]
-        versions = ", ".join(".".join(map(str, version)) for version in reversed(found))
-        print(f"dev.py: running the programs with CPython {versions}", flush=True)
+    versions = ", ".join(".".join(map(str, version)) for version in sorted(found))
+    print(f"dev.py: running the programs with CPython {versions}", flush=True)
     started = time.monotonic()
     machine_before = machine_cpu()
     pytest = [str(python), "-m", "pytest", *interpreters, *extra]
@@ -315,22 +328,24 @@ def check(python: Path, extra: list[str]) -> int:
     wall = time.monotonic() - started
     cores = os.cpu_count() or 1
     print(f"dev.py: check {'passed' if status == 0 else 'FAILED'} in {wall:.1f} s", flush=True)
-    if cpu:
-        print(
-            f"dev.py: lower bound = CPU of the check and every process it waited for {cpu:.1f} s / {cores} cores = "
-            f"{cpu / cores:.1f} s; wall / lower bound = {wall / (cpu / cores):.2f} (target: 1.3 or less)",
-            flush=True,
-        )
     machine_after = machine_cpu()
+    busy = share = 0.0
     if machine_before and machine_after:
         busy = machine_after[0] - machine_before[0]
         idle = machine_after[1] - machine_before[1]
         share = 100 * busy / max(busy + idle, 1e-9)
+    if cpu:
+        # The processes it waited for miss Chromium's, which nobody waits for; on Linux the machine's
+        # CPU counts them (and anything else running meanwhile, so measure on an idle machine).
+        bound = max(cpu, busy) / cores
         print(
-            f"dev.py: meanwhile the machine's {cores} cores were busy {share:.0f}% of the time ({busy:.1f} s of "
-            "CPU, every process counted: the check's, those no one waited for, and any other)",
+            f"dev.py: lower bound = max(CPU of the check and every process it waited for {cpu:.1f} s, CPU the "
+            f"machine spent meanwhile {busy:.1f} s) / {cores} cores = {bound:.1f} s; wall / lower bound = "
+            f"{wall / bound:.2f} (target: 1.3 or less)",
             flush=True,
         )
+    if busy:
+        print(f"dev.py: meanwhile the machine's {cores} cores were busy {share:.0f}% of the time", flush=True)
     return status
 
 
@@ -340,8 +355,10 @@ def main(argv: list[str]) -> int:
         return 2
     command, extra = argv[0], argv[1:]
     python = ensure_venv()
+    found: dict[tuple[int, int], str] = {}
     if command in ("check", "update", "repeat", "mutants"):  # the commands that run programs
-        ensure_engines(python)
+        found = matrix_pythons(extra)
+        ensure_engines(python, found)
     if command in ("serve", "build"):
         run([str(python), "-m", "harness.badges", "footers"])  # a new program's line under its output
     if command == "serve":
@@ -352,7 +369,7 @@ def main(argv: list[str]) -> int:
         return run([str(python), "-m", f"harness.{command}", *extra])
     if command == "update":
         return run([str(python), "-m", "pytest", "tests/test_programs.py", "--update-samples", *extra])
-    return check(python, extra)
+    return check(python, extra, found)
 
 
 if __name__ == "__main__":

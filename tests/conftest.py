@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Generator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,9 +26,18 @@ from harness.pool import (
     RunPool,
     coverage_runs,
     emulating_python,
+    is_made,
     release,
 )
-from harness.programs import discover, is_exclusive, methods_for, start_methods, uses_no_start_method
+from harness.programs import (
+    Program,
+    discover,
+    interpreters_of,
+    is_exclusive,
+    methods_for,
+    start_methods,
+    uses_no_start_method,
+)
 from harness.reuse import RunCache
 from harness.running import ROOT, isolated_interpreter
 from harness.services import SERVICES
@@ -104,6 +113,12 @@ def first_python(request: pytest.FixtureRequest) -> str:
     return first_python_of(request.config)
 
 
+@pytest.fixture(scope="session")
+def interpreters(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The interpreters that run the programs: {'3.12': path}, in the order given."""
+    return request.config.stash[INTERPRETERS]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
@@ -134,41 +149,62 @@ def waits_for_runs(item: pytest.Item) -> bool:
     return item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST
 
 
+def runs_on(config: pytest.Config, program: Program) -> tuple[dict[str, str], str]:
+    """The interpreters ({'3.12': path}) ``program`` runs on in this check, and why it skips the others."""
+    return interpreters_of(program, config.stash[INTERPRETERS])
+
+
+def alone_python(config: pytest.Config, program: Program) -> str | None:
+    """The interpreter that runs the program file on its own: the first given that runs the program at all."""
+    chosen, _ = runs_on(config, program)
+    return next(iter(chosen.values()), None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start every selected program run now, so they overlap with each other and other tests."""
-    if session.config.getoption("--update-samples"):
+    """Start every selected program run now, so they overlap with each other and other tests.
+
+    Only the runs a test will judge: not a program's runs on an interpreter it does not run on
+    (installs.py), under a method it does not use (methods_for), or on a platform it skips.
+    """
+    config = session.config
+    if config.getoption("--update-samples"):
         return
-    pool = session.config.stash[POOL]
-    cache = getattr(session.config, "cache", None)  # absent under -p no:cacheprovider
+    pool = config.stash[POOL]
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
     walls: dict[str, float] = cache.get(WALLS_CACHE, {}) if cache else {}
-    runs = [
-        (item.callspec.params["program"], item.callspec.params["method"], item.callspec.params["python"])
-        for item in session.items
-        if hasattr(item, "callspec") and {"program", "method", "python"} <= item.callspec.params.keys()
-    ]
     methods = start_methods()
-    runs = [(program, method, python) for program, method, python in runs if method in methods_for(program, methods)]
-    runs += [
-        (item.callspec.params["program"], ALONE, first_python_of(session.config))
-        for item in session.items
-        if item.originalname == "test_program_copied_on_its_own"
-    ]
-    emulating = emulating_python(session.config.getoption("--python") or [])
-    if emulating and os.name == "posix":
-        runs += [
-            (item.callspec.params["program"], ALONE_3_14, emulating)
-            for item in session.items
-            if item.originalname == "test_program_copied_on_its_own_as_python_3_14_runs_it"
-            and not uses_no_start_method(item.callspec.params["program"])
-        ]
+    runs = []
+    emulating = emulating_python(config.getoption("--python") or []) if os.name == "posix" else None
+    for item in session.items:
+        params = getattr(item, "callspec", None)
+        if params is None or "program" not in params.params:
+            continue
+        program: Program = params.params["program"]
+        chosen, _ = runs_on(config, program)
+        if item.originalname == "test_program":
+            method, python = params.params["method"], params.params["python"]
+            if method in methods_for(program, methods) and python in chosen.values():
+                runs.append((program, method, python))
+        elif item.originalname == "test_program_copied_on_its_own":
+            python = alone_python(config, program)
+            if python is not None:
+                runs.append((program, ALONE, python))
+        elif (
+            item.originalname == "test_program_copied_on_its_own_as_python_3_14_runs_it"
+            and emulating in chosen.values()
+            and not uses_no_start_method(program)
+        ):
+            runs.append((program, ALONE_3_14, emulating))
     if any(getattr(item, "originalname", "") == COVERAGE_TEST for item in session.items):
-        pool.coverage = measured_runs(session.config)
-        runs += [(program, method, pool.coverage.python) for program, method in coverage_runs()]
-    # Longest first, so that no long run starts last and stretches the wall time; unknown runs count as long.
-    # Exclusive runs go after all the others: each waits until no run is going on, and the cores idle
-    # meanwhile, so they wait once, together, instead of once each.
+        pool.coverage = measured_runs(config)
+        runs += coverage_runs(pool.coverage)
+    runs = [run for run in runs if is_made(*run)]
+    # Exclusive runs first, one at a time, while the tests that run no program (the site's build, the
+    # harness's own tests, the browser tests in their own processes) use the cores they leave idle;
+    # then the others, longest first, so that no long run starts last and stretches the wall time
+    # (unknown runs count as long).
     alone = {program.name: is_exclusive(program) for program, _, _ in runs}
-    runs.sort(key=lambda run: (alone[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
+    runs.sort(key=lambda run: (not alone[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
 
@@ -177,15 +213,21 @@ def measured_runs(config: pytest.Config) -> Coverage:
     """Coverage of the runs of the interpreter of the toolchain's version: those the matrix makes anyway.
 
     Where no interpreter given has that version (a CI cell testing another one), the
-    toolchain's own interpreter runs the programs once more, for coverage alone.
+    toolchain's own interpreter runs the programs once more, for coverage alone. A program
+    that does not run on that version (a Ray program) is measured on the first it runs on.
     """
     toolchain = f"{sys.version_info[0]}.{sys.version_info[1]}"
     python = config.stash[INTERPRETERS].get(toolchain, own_python())
     pool = config.stash[POOL]
     pool.versions.setdefault(python, f"{toolchain} (toolchain, for coverage)")
+    elsewhere = {}
+    for program in discover():
+        chosen, _ = runs_on(config, program)
+        if toolchain not in chosen:
+            elsewhere[program.name] = next(iter(chosen.values()), None)
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-    return Coverage(python, folder)
+    return Coverage(python, folder, elsewhere)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -279,7 +321,7 @@ def record_verification(session: pytest.Session) -> None:
             versions = passed[program.name]
             passed[program.name] = {version: [badges.NO_METHOD] if found else [] for version, found in versions.items()}
     benchmarks = charts.kept_outputs(config.stash[POOL], start_methods()[0])
-    badges.save_run(passed, badges.platform_name(), datetime.now(timezone.utc), benchmarks=benchmarks)
+    badges.save_run(passed, badges.platform_name(), datetime.now(UTC), benchmarks=benchmarks)
     programs = {program.name for program in discover()}
     current = {name: entry for name, entry in badges.load().items() if name in programs}  # moved or deleted: gone
     results = badges.merge(current, passed, badges.platform_name(), date.today())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from harness import badges
@@ -59,9 +59,7 @@ def test_runs_from_other_machines_are_merged_and_the_newest_wins_whatever_their_
     assert one_way == other_way
     assert one_way["g/p"]["platforms"] == {"Linux": {"3.12": ALL, "3.13": ALL}, "Windows": {"3.14": ["spawn"]}}
     assert one_way["g/p"]["date"] == "2026-11-24"
-    badges.save_run(
-        {"g/p": {"3.12": ALL}}, "Linux", datetime(2026, 11, 25, 9, tzinfo=timezone.utc), tmp_path / "r.json"
-    )
+    badges.save_run({"g/p": {"3.12": ALL}}, "Linux", datetime(2026, 11, 25, 9, tzinfo=UTC), tmp_path / "r.json")
     saved = json.loads((tmp_path / "r.json").read_text())
     assert badges.merge_runs(committed, [saved]) == committed  # the same results: nothing moves
 

@@ -7,8 +7,10 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -235,10 +237,43 @@ def accessibility_problems(page: Page, where: str, only: list[str] | None = None
     return found
 
 
+# What a page's visit depends on besides its own HTML: the files the theme and the pages load.
+PAGE_ASSETS = {".css", ".js", ".svg", ".png", ".ico", ".woff", ".woff2", ".webmanifest"}
+KEPT_VISITS = "snippets/page-visits"  # pytest's cache: clean visits by page content, for the next check
+
+
+def page_keys(built_site: Path) -> dict[str, str]:
+    """For each page (as pages_of names it), a digest of everything its visit depends on.
+
+    Its HTML, every asset of the site (stylesheets, scripts, images: a changed stylesheet changes
+    every page's contrast), and this test file with the axe-core it runs.
+    """
+    shared = hashlib.sha256(Path(__file__).read_bytes() + AXE.read_bytes())
+    for path in sorted(built_site.rglob("*")):
+        if path.suffix in PAGE_ASSETS:
+            shared.update(path.relative_to(built_site).as_posix().encode() + b"\0" + path.read_bytes())
+    keys = {}
+    for path in pages_of(built_site):
+        digest = shared.copy()
+        digest.update((built_site / path / "index.html").read_bytes())
+        keys[path or "/"] = digest.hexdigest()
+    return keys
+
+
 @pytest.fixture(scope="module")
-def visits(browser: Browser, base_url: str, built_site: Path) -> Callable[[str], dict[str, Visit]]:
-    """``visits("dark")``: every page, each loaded once in that scheme in a fresh context (nothing cached)."""
+def visits(
+    browser: Browser, base_url: str, built_site: Path, request: pytest.FixtureRequest
+) -> Callable[[str], dict[str, Visit]]:
+    """``visits("dark")``: every page, each loaded once in that scheme in a fresh context (nothing cached).
+
+    A page whose visit found nothing, and whose content (page_keys) is the same as then, is not
+    visited again, unless the check is --fresh: a full check visits every page.
+    """
     done: dict[str, dict[str, Visit]] = {}
+    cache = getattr(request.config, "cache", None)
+    fresh = request.config.getoption("--fresh") or cache is None
+    kept: dict[str, dict[str, Any]] = {} if fresh or cache is None else cache.get(KEPT_VISITS, {})
+    keys = page_keys(built_site)
 
     def visit(scheme: str) -> dict[str, Visit]:
         if scheme not in done:
@@ -247,7 +282,10 @@ def visits(browser: Browser, base_url: str, built_site: Path) -> Callable[[str],
             shared = browser.new_context(color_scheme=scheme, viewport=viewport)  # for the dark visits
             for path in pages_of(built_site):
                 where = f"{path or '/'} ({scheme})"
-                if scheme == "light":  # a first visit, nothing cached: what it loads; the dark one checks colours
+                earlier = kept.get(f"{scheme} {keys[path or '/']}")
+                if earlier is not None:
+                    done[scheme][path or "/"] = Visit(**{**earlier, "weight": tuple(earlier["weight"])})
+                elif scheme == "light":  # a first visit, nothing cached: what it loads; the dark one checks colours
                     context = browser.new_context(color_scheme=scheme, viewport=viewport)
                     page = context.new_page()
                     watched = Watched(page, base_url)
@@ -260,10 +298,20 @@ def visits(browser: Browser, base_url: str, built_site: Path) -> Callable[[str],
                     )
                     context.close()
                 else:
+                    # Only the rules whose outcome depends on the colour scheme: the light visit ran every rule.
                     page = shared.pages[0] if shared.pages else shared.new_page()
                     page.goto(base_url + path, wait_until="load")
                     done[scheme][path or "/"] = Visit((0, 0), [], [], accessibility_problems(page, where, COLOUR_RULES))
             shared.close()
+            if cache is not None:
+                clean = {
+                    f"{scheme} {keys[path]}": dataclasses.asdict(visit)
+                    for path, visit in done[scheme].items()
+                    if not visit.problems and not visit.accessibility and visit.weight[0] <= LIMIT
+                }
+                current = {f"{scheme} {key}" for scheme in ("light", "dark") for key in keys.values()}
+                everything = {**cache.get(KEPT_VISITS, {}), **clean}
+                cache.set(KEPT_VISITS, {name: kept for name, kept in everything.items() if name in current})
         return done[scheme]
 
     return visit
@@ -603,3 +651,20 @@ def test_a_missing_page_gets_the_styled_404_page_that_links_back(browser: Browse
     assert page.url == base_url
     assert "Python multiprocessing queues, verified" in page.title()
     page.close()
+
+
+def test_a_page_is_visited_again_when_it_or_what_every_page_loads_changes(tmp_path: Path) -> None:
+    """Clean visits are kept by content (page_keys) for checks that reuse runs; a change anywhere a page
+    depends on gives it a new key, so it is visited again."""
+    for page in ("index.html", "guides/a/index.html", "guides/b/index.html"):
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / page).write_text(f"<p>{page}</p>")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "main.css").write_text("p { color: #000 }")
+    before = page_keys(tmp_path)
+    (tmp_path / "guides/a/index.html").write_text("<p>changed</p>")
+    after_page = page_keys(tmp_path)
+    assert [path for path in before if before[path] != after_page[path]] == ["guides/a/"]
+    (tmp_path / "assets" / "main.css").write_text("p { color: #bbb }")
+    after_style = page_keys(tmp_path)
+    assert all(after_page[path] != after_style[path] for path in before)

@@ -6,7 +6,7 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -104,7 +104,7 @@ def test_ci_runs_are_kept_per_platform_newest_python_first_and_drawn(
     for platform, version in [("macOS", "3.13"), ("macOS", "3.14"), ("Windows", "3.12")]:
         path = tmp_path / f"{platform}-{version}.json"
         output = OUTPUT.replace("3.12.1", f"{version}.0")
-        badges.save_run({}, platform, datetime.now(timezone.utc), path, benchmarks={"costs/compare": {version: output}})
+        badges.save_run({}, platform, datetime.now(UTC), path, benchmarks={"costs/compare": {version: output}})
         runs.append(json.loads(path.read_text(encoding="utf-8")))
     kept = charts.save_ci_runs(runs, tmp_path / "runs")
     assert sorted(path.name for path in kept) == ["Windows with CPython 3.12.txt", "macOS with CPython 3.14.txt"]

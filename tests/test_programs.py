@@ -8,7 +8,7 @@ import pytest
 
 from harness.checks import judge, load_sample
 from harness.pool import ALONE, ALONE_3_14, RunPool, emulating_python, release, run_kind
-from harness.programs import Program, discover, methods_for, rules_of, start_methods
+from harness.programs import Program, discover, interpreters_of, methods_for, rules_of, start_methods
 from harness.sample import Sample, shown, skip_reason
 from harness.services import Services
 from harness.update import update_sample
@@ -34,7 +34,13 @@ def checked_sample(program: Program, method: str, python: str) -> Sample:
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
 def test_program(
-    program: Program, method: str, python: str, first_python: str, pool: RunPool, request: pytest.FixtureRequest
+    program: Program,
+    method: str,
+    python: str,
+    first_python: str,
+    interpreters: dict[str, str],
+    pool: RunPool,
+    request: pytest.FixtureRequest,
 ) -> None:
     if request.config.getoption("--update-samples"):
         if method != METHODS[0] or python != first_python:
@@ -44,6 +50,9 @@ def test_program(
             )
         print(update_sample(program, python))
         return
+    runs_on, why = interpreters_of(program, interpreters)
+    if python not in runs_on.values():
+        pytest.skip(f"not run on this interpreter: {why}")
     sample = checked_sample(program, method, python)
     if method not in methods_for(program, METHODS):
         main_rules = rules_of(program)  # where methods_for read the rule, whichever sample this run uses
@@ -60,26 +69,33 @@ def test_program(
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
 def test_program_copied_on_its_own(
-    program: Program, first_python: str, pool: RunPool, request: pytest.FixtureRequest
+    program: Program, interpreters: dict[str, str], pool: RunPool, request: pytest.FixtureRequest
 ) -> None:
-    """The page offers `python <file>.py`: the file alone, in an empty folder, under the default start method."""
+    """The page offers `python <file>.py`: the file alone, in an empty folder, under the default start method.
+
+    With the first interpreter given that runs the program (tests/harness/installs.py).
+    """
     if request.config.getoption("--update-samples"):
         pytest.skip("update mode records samples; this run only checks them")
-    sample = checked_sample(program, ALONE, first_python)
-    failure = judge(pool.result(program, ALONE, first_python), sample)
+    runs_on, why = interpreters_of(program, interpreters)
+    if not runs_on:
+        pytest.skip(f"no interpreter given runs it: {why}")
+    python = next(iter(runs_on.values()))
+    sample = checked_sample(program, ALONE, python)
+    failure = judge(pool.result(program, ALONE, python), sample)
     if failure:
         pytest.fail(f"copied on its own and run as `python {program.path.name}`:\n{failure}", pytrace=False)
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.name)
 def test_program_copied_on_its_own_as_python_3_14_runs_it(
-    program: Program, pool: RunPool, request: pytest.FixtureRequest
+    program: Program, interpreters: dict[str, str], pool: RunPool, request: pytest.FixtureRequest
 ) -> None:
     """`python <file>.py` as CPython 3.14 runs it on Linux, emulated on an older CPython.
 
     3.14 makes forkserver the default on Linux, and its forkserver imports a program
     run as a file once, in the server, before it forks the children (gh-126631, also
-    in 3.13.8+). No such interpreter is here, so the harness's sitecustomize makes an
+    in 3.13.8+ and 3.14.1+, not 3.14.0). No such interpreter is here, so the harness's sitecustomize makes an
     older one behave so (see emulate_3_14 there); the CI cells with 3.13 and 3.14 run
     the real thing in the test above.
     """
@@ -89,7 +105,10 @@ def test_program_copied_on_its_own_as_python_3_14_runs_it(
         pytest.skip("Windows has no forkserver: Python 3.14 starts processes there as before")
     python = emulating_python(request.config.getoption("--python") or [])
     if python is None:
-        pytest.skip("every interpreter given has the 3.13.8/3.14 forkserver already: the run above is the real one")
+        pytest.skip("every interpreter given has the 3.13.8/3.14.1 forkserver already: the run above is the real one")
+    runs_on, why = interpreters_of(program, interpreters)
+    if python not in runs_on.values():
+        pytest.skip(f"the emulating interpreter ({'.'.join(map(str, release(python)[:2]))}) does not run it: {why}")
     sample = checked_sample(program, ALONE_3_14, python)
     if sample.rules.no_start_method:
         pytest.skip(

@@ -242,12 +242,12 @@ def test_every_line_of_every_program_runs(tmp_path: Path, pool: RunPool, request
         pytest.skip("some lines run only under fork or forkserver, which this platform lacks; CI measures on Linux")
     coverage = pool.coverage
     assert coverage is not None, "conftest.pytest_collection_finish sets up coverage when this test is selected"
-    runs = coverage_runs()
-    measured = sorted({program for program, _ in runs}, key=lambda program: program.name)
+    runs = coverage_runs(coverage)
+    measured = sorted({program for program, _, _ in runs}, key=lambda program: program.name)
     verdicts = []
-    for program, method in runs:
-        sample = load_sample(program, run_kind(method, coverage.python))
-        run = pool.result(program, method, coverage.python)
+    for program, method, python in runs:
+        sample = load_sample(program, run_kind(method, python))
+        run = pool.result(program, method, python)
         verdicts.append(judge(run, sample) if isinstance(sample, Sample) else sample)
     broken = [verdict for verdict in verdicts if verdict]
     assert not broken, "runs under coverage went wrong:\n" + "\n".join(broken)

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from harness import installs
 from harness.running import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -75,7 +76,7 @@ def test_deploy_runs_only_for_main_after_verification() -> None:
 def test_programs_run_on_every_claimed_platform_and_version() -> None:
     matrix = load()["jobs"]["programs"]["strategy"]["matrix"]
     assert set(matrix["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
-    assert matrix["python"] == ["3.10", "3.11", "3.12", "3.13", "3.14"]
+    assert matrix["python"] == [f"{major}.{minor}" for major, minor in installs.MATRIX]
 
 
 def test_ci_calls_the_readme_test_command() -> None:
@@ -91,3 +92,13 @@ def test_the_published_site_is_built_for_its_pages_address() -> None:
     assert len(build) == 1, "the site job must build the site once, with python3 dev.py build"
     assert "github.event.repository.name" in build[0]["env"]["SITE_URL"]
     assert "site_url: !ENV SITE_URL" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def test_a_failing_programs_cell_uploads_what_failed() -> None:
+    """A failing cell's log is tens of thousands of lines: its JUnit report says which runs failed, and how."""
+    steps = load()["jobs"]["programs"]["steps"]
+    checks = [step for step in steps if "dev.py check" in step.get("run", "")]
+    assert len(checks) == 1 and "--junitxml=test-artifacts/junit.xml" in checks[0]["run"]
+    uploads = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
+    on_failure = [step for step in uploads if step.get("if") == "failure()"]
+    assert len(on_failure) == 1 and on_failure[0]["with"]["path"] == "test-artifacts/junit.xml"

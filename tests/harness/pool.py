@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import judge, load_sample
 from .matching import match_output
-from .programs import Program, discover, methods_for, start_methods
+from .programs import Program, discover, is_exclusive, methods_for, start_methods
 from .reuse import RunCache, run_key
 from .running import ROOT, Run, release, run_program
 from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
@@ -23,16 +24,16 @@ from .services import SERVICES
 ALONE = "alone"  # the "method" of a run of the program file copied on its own: `python file.py`
 # The same, with an older CPython made to start processes as 3.14 does on Linux
 # (tests/harness/startup/sitecustomize.py): the forkserver is the default, and it
-# imports a program run as a file once, in the server (gh-126631, also in 3.13.8+).
+# imports a program run as a file once, in the server (gh-126631: in 3.13.8 and 3.14.1, not 3.14.0).
 ALONE_3_14 = "alone-as-3.14"
 EMULATION = {"SNIPPETS_EMULATE_3_14": "1"}
-EMULATED_RELEASE = (3, 14, 0)
+EMULATED_RELEASE = (3, 14, 1)  # the first 3.14 with the preload fix
 PRELOADS_MAIN_FROM = (3, 13, 8)  # the first release whose forkserver imports a script's main module
 
 
 def emulating_python(pythons: list[str]) -> str | None:
-    """The newest of ``pythons`` that lacks the 3.13.8/3.14 forkserver change: it runs the programs as 3.14 would."""
-    older = [python for python in pythons if release(python) < PRELOADS_MAIN_FROM]
+    """The newest of ``pythons`` that lacks the 3.13.8/3.14.1 forkserver change: it runs programs as 3.14.1+ would."""
+    older = [python for python in pythons if release(python) < PRELOADS_MAIN_FROM or release(python) == (3, 14, 0)]
     return max(older, key=release) if older else None
 
 
@@ -93,6 +94,12 @@ def run_against_sample(
     )
 
 
+def is_made(program: Program, method: str, python: str) -> bool:
+    """Whether the run's sample lets it run here: a run its sample skips on this platform is never made."""
+    sample = load_sample(program, run_kind(method, python))
+    return not (isinstance(sample, Sample) and skip_reason(sample.rules))
+
+
 COVERAGE_SLOWDOWN = 3.0  # coverage slows every process down, start-up most: longer time limits
 # Coverage is measured under fork and forkserver only. A forkserver child imports the program
 # afresh, as a spawned one does, so the lines spawn runs are measured there too; spawn itself,
@@ -114,30 +121,45 @@ class Coverage:
 
     python: str
     folder: Path
+    # Programs that do not run on ``python`` (a Ray program): the interpreter that measures them, or None.
+    elsewhere: dict[str, str | None] = field(default_factory=dict)
 
-    def measures(self, method: str, python: str) -> bool:
-        return python == self.python and method in MEASURED_METHODS
+    def python_for(self, program: Program) -> str | None:
+        return self.elsewhere.get(program.name, self.python)
+
+    def measures(self, program: Program, method: str, python: str) -> bool:
+        return python == self.python_for(program) and method in MEASURED_METHODS
 
     def run_folder(self, program: Program, method: str) -> Path:
         return self.folder / re.sub(r"[^\w.-]", "_", f"{program.name}-{method}")
 
-    def environment(self, program: Program, method: str) -> dict[str, str]:
+    def environment(self, program: Program, method: str, python: str) -> dict[str, str]:
         import coverage  # the toolchain's; the measured interpreter finds it through SNIPPETS_COVERAGE_PATH
 
-        return {
+        found = {
             "COVERAGE_PROCESS_START": str(ROOT / "pyproject.toml"),
             "COVERAGE_FILE": str(self.run_folder(program, method) / ".coverage"),
             "SNIPPETS_DIR": str(ROOT / "snippets"),  # see [tool.coverage.run] source in pyproject.toml
             "SNIPPETS_COVERAGE_PATH": str(Path(coverage.__file__).parents[1]),
         }
+        if release(python)[:2] != sys.version_info[:2]:
+            # coverage's compiled tracer is built for the toolchain's version; on 3.12+ sys.monitoring
+            # is as fast (measured last session on 3.13), where the pure-Python tracer is not.
+            found["COVERAGE_CORE"] = "sysmon"
+        return found
 
 
-def coverage_runs() -> list[tuple[Program, str]]:
+def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
     """The runs coverage measures: every program not skipped on this platform, under fork and forkserver."""
-    measured = [program for program in discover() if not skip_reason(parse_sample(program.sample_path).rules)]
+    measured = [
+        (program, python)
+        for program in discover()
+        if not skip_reason(parse_sample(program.sample_path).rules)
+        and (python := coverage.python_for(program)) is not None
+    ]
     return [
-        (program, method)
-        for program in measured
+        (program, method, python)
+        for program, python in measured
         for method in methods_for(program, start_methods())
         if method in MEASURED_METHODS
     ]
@@ -217,9 +239,9 @@ class RunPool:
         if self.started is None:
             self.started = time.monotonic()
 
-        coverage = self.coverage if self.coverage and self.coverage.measures(method, python) else None
+        coverage = self.coverage if self.coverage and self.coverage.measures(program, method, python) else None
         measured = coverage is not None
-        extra_env = coverage.environment(program, method) if coverage else None
+        extra_env = coverage.environment(program, method, python) if coverage else None
         coverage_folder = coverage.run_folder(program, method) if coverage else None
 
         def work() -> Run:
@@ -271,18 +293,55 @@ class RunPool:
             return reused
         cores = os.cpu_count() or 1
         longest = max(runs, key=lambda run: run.wall)
-        cpu = sum(run.cpu for run in runs)
-        bound = max(longest.wall, cpu / cores)
+        exclusive = {id(run) for (program, _, _), run in self.finished_runs() if is_exclusive(program)}
+        alone = sum(run.wall for run in runs if id(run) in exclusive)  # one after another, by design
+        cpu = sum(run.cpu for run in runs if id(run) not in exclusive)
+        bound = max(longest.wall, alone + cpu / cores)
         programs_wall = self.finished - self.started
         slowest = sorted(runs, key=lambda run: run.wall, reverse=True)[:10]
         return [
             f"{len(runs)} program runs in {programs_wall:.1f} s wall (whole test session {session_wall:.1f} s)",
             f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], "
-            f"CPU of every process of every run {cpu:.1f} s / {cores} cores = {cpu / cores:.1f} s)",
+            f"the {len(exclusive)} exclusive runs one after another {alone:.1f} s + CPU of every process of the "
+            f"other runs {cpu:.1f} s / {cores} cores = {alone + cpu / cores:.1f} s)",
             f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less)",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
+            *self.cell_estimates(),
             *self.headroom(runs),
             *reused,
+        ]
+
+    def cell_estimates(self) -> list[str]:
+        """How long a GitHub programs cell would take, from this check's runs of its newest interpreter.
+
+        A cell runs one interpreter: every run this check made with that version (each start method,
+        alone, the 3.14 emulation, and the engine, exclusive and Ray programs, which run on the newest
+        interpreter too). Exclusive runs one after another; the others share the runner's cores
+        (public repositories: 4 on Linux and Windows, 3 on macOS). Windows runs spawn and alone only,
+        not the programs skipped there, and its process start is counted twice as costly.
+        """
+        made = [(key, run) for key, run in self.finished_runs() if " " not in self.versions.get(key[2], " ")]
+        if not made:
+            return []
+        newest = max(
+            {self.versions[key[2]] for key, _ in made}, key=lambda version: tuple(map(int, version.split(".")))
+        )
+        cell = [(key, run) for key, run in made if self.versions[key[2]] == newest]
+
+        def minutes(runs: list[tuple[tuple[Program, str, str], Run]], cores: int, cost: float) -> float:
+            alone = sum(run.wall for (program, _, _), run in runs if is_exclusive(program))
+            shared = sum(run.cpu * cost for (program, _, _), run in runs if not is_exclusive(program))
+            return (alone + shared / cores) / 60
+
+        windows = [
+            (key, run)
+            for key, run in cell
+            if key[1] in ("spawn", ALONE) and "win32" not in parse_sample(key[0].sample_path).rules.skip_on
+        ]
+        return [
+            f"a GitHub programs cell, estimated from this check's {len(cell)} runs of CPython {newest} (plus set-up): "
+            f"Linux {minutes(cell, 4, 1.0):.1f} min, macOS {minutes(cell, 3, 1.0):.1f} min, Windows "
+            f"{minutes(windows, 4, 2.0):.1f} min ({len(windows)} runs: spawn and alone, process starts counted twice)",
         ]
 
     def headroom(self, runs: list[Run]) -> list[str]:

@@ -6,6 +6,7 @@ import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import installs
 from .running import ROOT
 from .sample import Rules, SampleError, parse_sample
 
@@ -82,3 +83,20 @@ def methods_for(program: Program, methods: list[str]) -> list[str]:
     after all (harness/checks.py).
     """
     return methods[:1] if uses_no_start_method(program) else methods
+
+
+def version_tuple(version: str) -> tuple[int, int]:
+    """(3, 12) for '3.12'."""
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def interpreters_of(program: Program, interpreters: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Of ``interpreters`` ({'3.12': path}), those the check runs ``program`` on, and why it leaves out the others.
+
+    The choice is tests/harness/installs.py's (interpreters_for): every one for a standard-library
+    program; the oldest and the newest for an engine program or an exclusive benchmark; Ray's one.
+    """
+    present = [version_tuple(version) for version in interpreters]
+    chosen, why = installs.interpreters_for(program.path, is_exclusive(program), present)
+    return {version: python for version, python in interpreters.items() if version_tuple(version) in chosen}, why

@@ -2,7 +2,8 @@
 
 A run is reused only when everything it depends on is byte for byte the same
 as when it passed: the program file and its samples, the harness (every file
-under tests/harness, the sitecustomize every run loads included), the
+under tests/harness, the sitecustomize every run loads included), the pins of
+what the programs import (requirements.txt, requirements-ray.txt), the
 interpreter (its path, its full ``sys.version``, which names the build, and its prefix),
 the start method, the platform, the project's folder, and for a run measured
 by coverage the coverage settings. Never by time: a run is not skipped because
@@ -23,6 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import installs
 from .programs import Program
 from .running import ROOT, NamedResource, Run
 
@@ -53,6 +55,8 @@ def run_key(program: Program, method: str, python: str, measured: bool) -> str:
         digest.update(path.name.encode() + b"\0" + content + b"\0")
     parts = [harness_digest(), interpreter_identity(python), method, sys.platform, str(ROOT), str(measured)]
     digest.update("\0".join(parts).encode())
+    for pins in (installs.TOOLCHAIN_REQUIREMENTS, installs.RAY_REQUIREMENTS):  # what .engines holds
+        digest.update(pins.read_bytes())
     if measured:
         digest.update((ROOT / "pyproject.toml").read_bytes())  # [tool.coverage.run]
     return digest.hexdigest()[:40]

@@ -51,6 +51,9 @@ LAUNCHER = (
 # PYTHONIOENCODING is removed too: a reader's program writes in the system's encoding (cp1252 on a
 # Windows console or redirected output), and so must the checked run, to fail where theirs would.
 REMOVED_VARIABLES = (
+    # Not set on a reader's machine, and costly here: the engines are installed without bytecode
+    # (dev.py NO_COMPILE), so every run of a Dask program would compile Dask again.
+    "PYTHONDONTWRITEBYTECODE",
     "PYTHONUNBUFFERED",
     "PYTHONSTARTUP",
     "PYTHONINSPECT",
