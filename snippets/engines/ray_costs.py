@@ -15,6 +15,7 @@ import multiprocessing as mp
 import os
 import platform
 import secrets
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -63,7 +64,10 @@ def with_ray() -> Iterator[Send]:
     import ray
 
     os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
-    with tempfile.TemporaryDirectory() as folder:
+    # On macOS, under its 48-character TMPDIR, Ray's socket paths would pass
+    # the 103 characters an AF_UNIX path may have: Ray itself uses /tmp there.
+    near = "/tmp" if sys.platform == "darwin" else None
+    with tempfile.TemporaryDirectory(dir=near) as folder:
         # Ray's processes make temporary files too, and one that
         # ray.shutdown() kills cannot remove its own: this folder
         # takes them, and goes at the end.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 import tempfile
 import time
 
@@ -97,7 +98,10 @@ def main() -> None:
     # Ray turns token authentication on for a cluster that ray.init() starts,
     # and without a token it writes a new one to ~/.ray/auth_token.
     os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
-    with tempfile.TemporaryDirectory() as folder:
+    # On macOS, under its 48-character TMPDIR, Ray's socket paths would pass
+    # the 103 characters an AF_UNIX path may have: Ray itself uses /tmp there.
+    near = "/tmp" if sys.platform == "darwin" else None
+    with tempfile.TemporaryDirectory(dir=near) as folder:
         # Ray's processes make temporary files too, and one that
         # ray.shutdown() kills cannot remove its own: this folder
         # takes them, and goes at the end.
