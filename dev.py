@@ -178,6 +178,10 @@ def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) 
     other. The harness puts them on the runs' PYTHONPATH (running.py).
     """
     pip = [str(venv_python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet", "--no-deps", *NO_COMPILE]
+    needed = installs.engines_run_here()
+    if not needed:
+        print("dev.py: no program that runs on this system imports an engine: none installed")
+        return
     pins = installs.pinned(installs.ENGINE_PACKAGES, REQUIREMENTS)
     wanted = hashlib.sha256("\n".join(pins).encode()).hexdigest()
     stamp = ENGINES / "requirements.sha256"
@@ -187,6 +191,8 @@ def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) 
         quiet_run(f"installing into {ENGINES.name}", [*pip, "--target", str(ENGINES), *pins])
         stamp.write_text(wanted + "\n")
     ray = installs.ray_interpreter(sorted(interpreters))
+    if "Ray" not in needed:
+        return
     if ray is None:
         print(f"dev.py: Ray {installs.RAY_VERSION} has no wheel for the CPython here: its programs are skipped")
         return

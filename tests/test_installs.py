@@ -122,3 +122,9 @@ def test_a_long_temporary_folder_gives_the_tools_a_short_one(monkeypatch: pytest
         dev.short_temporary_folder.cache_clear()
         monkeypatch.undo()
         tempfile.tempdir = None
+
+
+def test_a_system_that_runs_no_engine_program_installs_no_engine() -> None:
+    """Every Redis, Celery, Dask and Ray program is skipped on Windows: its cells install none of them."""
+    assert installs.engines_run_here(platform="linux") == {"redis-py", "Celery", "Dask", "Ray"}
+    assert installs.engines_run_here(platform="win32") == frozenset()

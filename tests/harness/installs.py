@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,6 +125,19 @@ def engines_used(path: Path) -> frozenset[str]:
             modules.append(node.module)
     tops = {module.split(".")[0] for module in modules}
     return frozenset(ENGINE_MODULES[top] for top in tops if top in ENGINE_MODULES)
+
+
+def engines_run_here(snippets: Path = ROOT / "snippets", platform: str = sys.platform) -> frozenset[str]:
+    """The engines of the programs that run on this platform: a program whose sample says
+    `skip-on <platform>` does not (the Windows cells run no Redis, Celery, Dask or Ray program,
+    so they install none of them)."""
+    used: set[str] = set()
+    for path in snippets.glob("*/*.py"):
+        sample = path.with_suffix(".out")
+        rules = sample.read_text(encoding="utf-8").splitlines() if sample.exists() else []
+        if not any(line.startswith(f"#| skip-on {platform} ") for line in rules):
+            used |= engines_used(path)
+    return frozenset(used)
 
 
 def ray_interpreter(present: list[Version]) -> Version | None:

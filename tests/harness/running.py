@@ -48,8 +48,9 @@ LAUNCHER = (
 # Environment variables that change how a program prints or behaves and that
 # the machine running the checks may have set.  PYTHONUNBUFFERED makes print()
 # issue two writes per line, which tears lines from several processes apart.
-# PYTHONIOENCODING is removed too: a reader's program writes in the system's encoding (cp1252 on a
-# Windows console or redirected output), and so must the checked run, to fail where theirs would.
+# PYTHONIOENCODING and PYTHONUTF8 are removed too: a reader's program writes in the system's encoding
+# (cp1252 on a Windows console or redirected output, up to CPython 3.14; UTF-8 from 3.15, PEP 686), and
+# so must the checked run, to fail where theirs would.
 REMOVED_VARIABLES = (
     # Not set on a reader's machine, and costly here: the engines are installed without bytecode
     # (dev.py NO_COMPILE), so every run of a Dask program would compile Dask again.
@@ -60,6 +61,7 @@ REMOVED_VARIABLES = (
     "PYTHONWARNINGS",
     "PYTHONDEVMODE",
     "PYTHONIOENCODING",
+    "PYTHONUTF8",
 )
 # A shell without job control starts background commands with SIGINT ignored, and
 # an ignored signal stays ignored in every program started from here: a Ctrl-C
