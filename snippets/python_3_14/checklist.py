@@ -1,10 +1,10 @@
-"""What Python 3.14 changes for queue code, checked on the running Python.
+"""What Python 3.14 and 3.15 change for queue code, checked where it runs.
 
 Each line states a change and checks it where the program runs: the new
-behaviour on 3.14 and later, the old one before. So every version prints
-the same lines, and a line that says False is a change the page got
-wrong. The 3.14 branches run only where a 3.14 interpreter does: in this
-project, the GitHub workflow's 3.14 cells.
+behaviour on the version that brings it and later, the old one before. So
+every version prints the same lines, and a line that says False is a
+change the page got wrong. The 3.14 and 3.15 branches run only where such
+an interpreter does: in this project, the GitHub workflow's cells.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pickle
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.queues import SimpleQueue
+from multiprocessing.queues import Queue, SimpleQueue
 from multiprocessing.synchronize import Event
 
 NEW = sys.version_info >= (3, 14)
@@ -96,6 +96,19 @@ def map_buffersize() -> bool:
     return ("buffersize" in parameters) == NEW
 
 
+def forkserver_preload_on_error() -> bool:
+    """set_forkserver_preload(on_error=) from 3.15: fail or warn when a
+    preloaded module does not import (gh-141860); before, it was ignored."""
+    parameters = inspect.signature(mp.set_forkserver_preload).parameters
+    return ("on_error" in parameters) == (sys.version_info >= (3, 15))
+
+
+def queue_has_no_shutdown() -> bool:
+    """multiprocessing.Queue has no shutdown() in any version, 3.15
+    included (gh-147965); queue.Queue has had one since 3.13."""
+    return not hasattr(Queue, "shutdown")
+
+
 def main() -> None:
     checks = [
         ("the default start method", default_start_method),
@@ -103,6 +116,8 @@ def main() -> None:
         ("Process.interrupt()", interrupt),
         ("terminate_workers() and kill_workers()", terminate_workers),
         ("Executor.map(buffersize=)", map_buffersize),
+        ("set_forkserver_preload(on_error=)", forkserver_preload_on_error),
+        ("multiprocessing.Queue has no shutdown()", queue_has_no_shutdown),
     ]
     for name, check in checks:
         print(
