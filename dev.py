@@ -170,6 +170,25 @@ def quiet_run(what: str, command: list[str]) -> None:
         sys.exit(f"dev.py: {what} failed (exit status {done.returncode}):\n{done.stdout}{done.stderr}")
 
 
+def compile_for(python: str, folder: Path, left_out: str) -> None:
+    """Compile ``folder`` for ``python`` once, but for the paths ``left_out`` matches (installs.NOT_COMPILED).
+
+    A file written for newer Pythons does not compile, as its import would fail: compileall then
+    exits 1 having printed nothing (-qq). Anything it prints is a failure of the step itself (a
+    worker that could not start, say), which stops the check with what it printed.
+    """
+    version = probe(python)
+    stamp = folder / f"compiled-{version[1]}.{version[2]}" if version else None
+    if stamp is None or stamp.exists():
+        return
+    print(f"dev.py: compiling {folder.relative_to(ROOT)} for CPython {version[1]}.{version[2]}", flush=True)
+    command = [python, "-m", "compileall", "-qq", "-j", "0", "-x", left_out, str(folder)]
+    done = subprocess.run(command, capture_output=True, text=True, env=tool_environment())
+    if done.returncode not in (0, 1) or done.stdout.strip() or done.stderr.strip():
+        sys.exit(f"dev.py: compiling {folder} for {python} failed:\n{done.stdout}{done.stderr}")
+    stamp.touch()
+
+
 def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) -> None:
     """What the programs import, for the interpreters that run them, as tests/harness/installs.py decides.
 
@@ -190,6 +209,8 @@ def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) 
         shutil.rmtree(ENGINES, ignore_errors=True)
         quiet_run(f"installing into {ENGINES.name}", [*pip, "--target", str(ENGINES), *pins])
         stamp.write_text(wanted + "\n")
+    for version in installs.engine_interpreters(sorted(interpreters)):
+        compile_for(interpreters[version], ENGINES, installs.NOT_COMPILED)
     ray = installs.ray_interpreter(sorted(interpreters))
     if "Ray" not in needed:
         return
@@ -207,6 +228,7 @@ def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) 
         platform = ["--only-binary", ":all:", "--python-version", name, "--implementation", "cp"]
         quiet_run(f"installing Ray for CPython {name}", [*pip, *platform, "--target", str(own), *ray_pins])
         own_stamp.write_text(own_wanted + "\n")
+    compile_for(interpreters[ray], own, installs.RAY_NOT_COMPILED)
 
 
 BROWSER_TESTS = "tests/test_browser.py"

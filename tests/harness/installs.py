@@ -74,6 +74,15 @@ RAY_PACKAGES = (
 # --python-version 3.X ray==2.60.0` (shared/reviews/ci-crossplatform-2026-12-06.md, section 3.2).
 RAY_WHEELS = ((3, 10), (3, 11), (3, 12), (3, 13), (3, 14))
 
+# What dev.py compiles to bytecode once per interpreter that runs the engine programs (pip installs
+# without it: NO_COMPILE in dev.py). Left out: test suites, the Ray folders of other versions, and
+# Ray's libraries that no program imports (RLlib, Tune, Train, Data, Serve, LLM: 48 MB of bytecode).
+# Compiling here keeps the first runs of a check from compiling Dask and Celery in every process
+# they start at once.
+# compileall matches these against whole paths: each starts at .engines.
+NOT_COMPILED = r"\.engines[/\\](.+[/\\])?tests?[/\\]|\.engines[/\\]python3\.\d+[/\\]"
+RAY_NOT_COMPILED = r"\.engines[/\\]python3\.\d+[/\\](.+[/\\])?(tests?|ray[/\\](rllib|tune|train|data|serve|llm))[/\\]"
+
 # The top-level modules each engine's programs import.
 ENGINE_MODULES = {"redis": "redis-py", "celery": "Celery", "dask": "Dask", "distributed": "Dask", "ray": "Ray"}
 
