@@ -395,8 +395,9 @@ def main(argv: list[str]) -> int:
         return run([str(python), "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *extra])
     if command in ("repeat", "mutants", "badges"):
         return run([str(python), "-m", f"harness.{command}", *extra])
-    if command == "update":
-        return run([str(python), "-m", "pytest", "tests/test_programs.py", "--update-samples", *extra])
+    if command == "update":  # recorded with the first interpreter that runs a program, checked with every one
+        interpreters = [] if given_pythons(extra) else [f"--python={path}" for path in reversed(found.values())]
+        return run([str(python), "-m", "pytest", "tests/test_programs.py", "--update-samples", *interpreters, *extra])
     return check(python, extra, found)
 
 

@@ -37,18 +37,18 @@ def test_program(
     program: Program,
     method: str,
     python: str,
-    first_python: str,
     interpreters: dict[str, str],
     pool: RunPool,
     request: pytest.FixtureRequest,
 ) -> None:
     if request.config.getoption("--update-samples"):
-        if method != METHODS[0] or python != first_python:
+        runs_on = list(interpreters_of(program, interpreters)[0].values())
+        if method != METHODS[0] or not runs_on or python != runs_on[0]:
             pytest.skip(
-                f"update mode records each sample once, under {METHODS[0]} with the first --python, "
-                "then re-checks it under every method"
+                f"update mode records each sample once, under {METHODS[0]} with the first interpreter that runs "
+                "the program, then re-checks it under every method with every interpreter that runs it"
             )
-        print(update_sample(program, python))
+        print(update_sample(program, python, others=tuple(runs_on[1:])))
         return
     runs_on, why = interpreters_of(program, interpreters)
     if python not in runs_on.values():

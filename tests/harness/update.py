@@ -61,24 +61,30 @@ def _record(
     return f"{shown(sample.path)}: {done}, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
 
 
-def update_sample(program: Program, python: str, rechecks: int = RECHECKS) -> str:
+def update_sample(program: Program, python: str, rechecks: int = RECHECKS, others: tuple[str, ...] = ()) -> str:
     """Record the program's samples that are missing or fail; return what was done. Raise AssertionError on failure.
 
     The main sample is recorded under the first start method, then re-run under every
-    one. A variant (``<program>.<name>.out``, its header written by hand) is recorded
+    one, with ``python`` and with each of ``others`` (the other interpreters that run
+    it). A variant (``<program>.<name>.out``, its header written by hand) is recorded
     from the run the check makes for it: the file run on its own, as it is or as
     Python 3.14 would run it.
     """
     methods = start_methods()
 
-    def under(method: str) -> Callable[[Sample], Run]:
-        return lambda sample: run_against_sample(program, method, python, sample=sample)
+    def under(method: str, interpreter: str = python) -> Callable[[Sample], Run]:
+        return lambda sample: run_against_sample(program, method, interpreter, sample=sample)
 
+    def version(interpreter: str) -> str:
+        return ".".join(map(str, release(interpreter)[:2]))
+
+    used = methods_for(program, methods)
     done = [
         _record(
             _sample_at(program.sample_path),
             under(methods[0]),
-            [(f"under {m}", under(m)) for m in methods_for(program, methods)],
+            [(f"under {m}", under(m)) for m in used]
+            + [(f"under {m} on {version(other)}", under(m, other)) for other in others for m in used],
             rechecks,
         ),
         record_timeline(program, python, methods[0]),
