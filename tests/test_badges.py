@@ -38,9 +38,9 @@ def test_other_platforms_and_interpreters_are_kept() -> None:
 
 
 def test_versions_with_the_same_methods_are_grouped_in_order() -> None:
-    results = badges.merge({}, {"g/p": {"3.13": ALL, "3.10": ALL, "3.14": ["spawn"]}}, "Linux", MONDAY)
+    results = badges.merge({}, {"g/p": {"3.13": ALL, "3.11": ALL, "3.14": ["spawn"]}}, "Linux", MONDAY)
     assert badges.badge(results["g/p"]) == (
-        "Verified on Linux with CPython 3.10, 3.13 under fork, spawn, forkserver; "
+        "Verified on Linux with CPython 3.11, 3.13 under fork, spawn, forkserver; "
         "CPython 3.14 under spawn (2026-11-23)."
     )
 
@@ -65,24 +65,24 @@ def test_runs_from_other_machines_are_merged_and_the_newest_wins_whatever_their_
 
 
 def test_the_chips_name_only_what_passed_and_the_title_says_which_combinations() -> None:
-    results = badges.merge({}, {"g/p": {"3.10": ALL, "3.11": ALL, "3.12": ALL}}, "Linux", MONDAY)
-    results = badges.merge(results, {"g/p": {"3.14": ["spawn"]}}, "Windows", TUESDAY)
+    results = badges.merge({}, {"g/p": {"3.11": ALL, "3.12": ALL, "3.13": ALL}}, "Linux", MONDAY)
+    results = badges.merge(results, {"g/p": {"3.15": ["spawn"]}}, "Windows", TUESDAY)
     assert badges.badge_chips(results["g/p"]) == [
         "Linux · Windows",
-        "CPython 3.10, 3.11, 3.12, 3.14",
+        "CPython 3.11, 3.12, 3.13, 3.15",
         "fork · spawn · forkserver",
         "2026-11-24",
     ]
     assert (
-        badges.badge_chips(badges.merge({}, {"g/p": {"3.10": ALL, "3.11": ALL, "3.12": ALL}}, "Linux", MONDAY)["g/p"])[
+        badges.badge_chips(badges.merge({}, {"g/p": {"3.11": ALL, "3.12": ALL, "3.13": ALL}}, "Linux", MONDAY)["g/p"])[
             1
         ]
-        == "CPython 3.10–3.12"
+        == "CPython 3.11–3.13"
     )
     assert badges.badge_chips(None) == ["not verified yet"]
     footer = badges.footer(Program(ROOT / "snippets" / "g" / "p.py"), results["g/p"])
     assert 'href="../../verification/#verified-g-p"' in footer
-    assert 'title="Verified on Linux with CPython 3.10, 3.11, 3.12 under fork, spawn, forkserver; on Windows' in footer
+    assert 'title="Verified on Linux with CPython 3.11, 3.12, 3.13 under fork, spawn, forkserver; on Windows' in footer
     assert "`$ python3 p.py` (Windows: `py p.py`)" in footer
 
 
@@ -115,3 +115,13 @@ def test_a_program_no_start_method_can_change_says_so_everywhere() -> None:
     )
     row = badges.matrix([Program(ROOT / "snippets" / "g" / "p.py")], results).splitlines()[2]
     assert "| 3.12, 3.13: no start method used |" in row
+
+
+def test_a_version_that_left_the_matrix_is_claimed_no_more() -> None:
+    """CPython 3.10 reached its end of life: records of it are dropped, and a run of it records nothing."""
+    committed = {"g/p": {"date": "2026-12-02", "platforms": {"Linux": {"3.10": ALL, "3.11": ALL}}}}
+    results = badges.merge(committed, {"g/p": {"3.10": ALL, "3.13": ALL}}, "Linux", MONDAY)
+    assert results["g/p"]["platforms"] == {"Linux": {"3.11": ALL, "3.13": ALL}}
+    only_old = {"g/q": {"date": "2026-12-02", "platforms": {"Linux": {"3.10": ALL}}}}
+    assert badges.merge(only_old, {}, "Linux", MONDAY)["g/q"]["platforms"] == {}
+    assert "CPython 3.15" in badges.summary(results, 1)

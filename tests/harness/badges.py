@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import installs
 from .charts import save_ci_runs
 from .programs import Program, discover
 from .running import ROOT
@@ -52,16 +53,21 @@ def save(results: Results, path: Path = RESULTS) -> None:
 def merge(results: Results, passed: dict[str, dict[str, list[str]]], platform: str, today: date) -> Results:
     """``results`` with this platform's runs replaced by ``passed`` (program -> version -> methods).
 
-    Only the interpreters in ``passed`` are replaced; a program's date moves to
-    ``today`` only if its entry changed.
+    Only the interpreters in ``passed`` are replaced, and versions outside the matrix are dropped;
+    a program's date moves to ``today`` only if its entry changed.
     """
     merged: Results = json.loads(json.dumps(results))
+    for entry in merged.values():  # a version that left the matrix (3.10, at its end of life) is no claim of the site
+        for platform_entry in entry["platforms"].values():
+            for version in [version for version in platform_entry if version not in CLAIMED_VERSIONS]:
+                del platform_entry[version]
+        entry["platforms"] = {name: versions for name, versions in entry["platforms"].items() if versions}
     for program, versions in passed.items():
         entry = merged.setdefault(program, {"date": today.isoformat(), "platforms": {}})
         before = json.dumps(entry["platforms"], sort_keys=True)
         platform_entry = entry["platforms"].setdefault(platform, {})
         for version, methods in versions.items():
-            if methods:
+            if methods and version in CLAIMED_VERSIONS:
                 platform_entry[version] = sorted(set(methods), key=_method_rank)
             else:
                 platform_entry.pop(version, None)
@@ -233,7 +239,7 @@ def render_footers(programs: list[Program], results: Results) -> dict[Path, str]
 
 SUMMARY = ROOT / "snippets" / "verified.md"  # where the pages say the programs were verified, generated
 CLAIMED_PLATFORMS = tuple(PLATFORMS.values())  # what the GitHub workflow runs: .github/workflows/docs.yml
-CLAIMED_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+CLAIMED_VERSIONS = tuple(f"{major}.{minor}" for major, minor in installs.MATRIX)  # CPython 3.11 to 3.15
 
 
 def _listed(words: list[str]) -> str:
