@@ -1,0 +1,57 @@
+"""CPU-bound work from a coroutine: one ProcessPoolExecutor, made once.
+
+loop.run_in_executor(pool, function, argument) runs the function in one of
+the pool's worker processes and gives the event loop an awaitable, so the
+loop goes on meanwhile. Make the pool once and pass it to every call. A
+ProcessPoolExecutor() written inside the call starts a new pool, and a new
+worker process, for every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+
+def crunch(number: int) -> int:
+    """CPU-bound work; returns the process it ran in."""
+    sum(i * i for i in range(100_000 + number))
+    return os.getpid()
+
+
+async def heartbeat(beats: list[float]) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        beats.append(loop.time())
+        await asyncio.sleep(0.01)
+
+
+async def main_async() -> None:
+    loop = asyncio.get_running_loop()
+    beats: list[float] = []
+    beating = asyncio.create_task(heartbeat(beats))
+    with ProcessPoolExecutor(max_workers=2) as pool:  # once, for every call
+        calls = [loop.run_in_executor(pool, crunch, n) for n in range(6)]
+        shared = set(await asyncio.gather(*calls))
+    print(
+        f"one pool: 6 calls ran in {len(shared)} of its 2 processes: "
+        f"{len(shared) <= 2}",
+        flush=True,
+    )
+    each = set()
+    for n in range(3):  # the mistake: a new pool, and process, per call
+        each.add(await loop.run_in_executor(ProcessPoolExecutor(1), crunch, n))
+    print(
+        f"a pool per call: 3 calls started {len(each)} processes", flush=True
+    )
+    beating.cancel()
+    print(f"the event loop went on meanwhile: {len(beats) > 2}", flush=True)
+
+
+def main() -> None:
+    asyncio.run(main_async())
+
+
+if __name__ == "__main__":
+    main()
