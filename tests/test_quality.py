@@ -127,8 +127,8 @@ NEVER_RUN = {
         {"subscriptable = True": "runs on Python 3.12+ only, and the toolchain's Python is older"}
         if TOOLCHAIN < (3, 12)
         else {
-            "except TypeError:": "runs on Python 3.10 and 3.11 only, and the toolchain's Python is newer",
-            "subscriptable = False": "as above: Python 3.10 and 3.11 only",
+            "except TypeError:": "runs on Python 3.11 only, and the toolchain's Python is newer",
+            "subscriptable = False": "as above: Python 3.11 only",
         }
     ),
     "snippets/managers/manager_queue.py": (
@@ -145,16 +145,8 @@ NEVER_RUN = {
             ]
         }
         if TOOLCHAIN < (3, 13)
-        else {'return not hasattr(q, "shutdown")': "runs on Python 3.10-3.12 only, and the toolchain's is newer"}
+        else {'return not hasattr(q, "shutdown")': "runs on Python 3.11 and 3.12 only, and the toolchain's is newer"}
     ),
-    "snippets/start_methods/mixed_contexts.py": {
-        "child.join(timeout=10)": "runs on Python 3.10 only; the toolchain's Python is 3.11 or newer",
-        'outcome = "child failed" if child.exitcode != 0 else "child worked"': "as above: Python 3.10 only",
-        "if child.exitcode is None:": "as above: Python 3.10 only",
-        "child.kill()  # it hung rather than crashed: do not leave it behind": (
-            "Python 3.10 only, and only if the child hangs; on Linux it crashes at once"
-        ),
-    },
     "snippets/costs/compare.py": {
         "return connection.recv_bytes()": "Windows only: a named pipe has no file descriptor to read raw",
         "connection.send_bytes(item)": "Windows only, as above",

@@ -3,8 +3,8 @@
 Each slot holds an int, a float, a bool, None, a str or bytes. Workers
 open the list by name and write their own slot; nothing is pickled or
 copied, and main reads the results in place. A str or bytes slot keeps
-the room its first value had, rounded up to 8 bytes: a longer value
-raises ValueError.
+the room its first value was given, the next multiple of 8 bytes above
+its length: a longer value raises ValueError.
 """
 
 from __future__ import annotations

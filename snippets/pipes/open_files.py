@@ -5,7 +5,9 @@ the moment it is made (on macOS five: its three semaphores are descriptors
 too). Its first put() starts a feeder thread. A process may
 have only so many descriptors open (`ulimit -n`), so a program that makes
 a queue per task and keeps them fails at the next Queue() with OSError:
-"Too many open files". close() and join_thread() give everything back.
+"Too many open files". After a put(), close() and join_thread() give the
+pipe and the thread back (on macOS the three semaphores stay until the
+queue is garbage-collected).
 """
 
 from __future__ import annotations
