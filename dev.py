@@ -390,7 +390,11 @@ def main(argv: list[str]) -> int:
     if command in ("serve", "build"):
         run([str(python), "-m", "harness.badges", "footers"])  # a new program's line under its output
     if command == "serve":
-        return run([str(python), "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *extra])
+        serve = [str(python), "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *extra]
+        if os.name == "posix":  # mkdocs takes this process's place: stopping dev.py's PID stops the server
+            os.chdir(ROOT)
+            os.execve(serve[0], serve, tool_environment())
+        return run(serve)
     if command == "build":
         return run([str(python), "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *extra])
     if command in ("repeat", "mutants", "badges"):

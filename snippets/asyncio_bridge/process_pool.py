@@ -27,20 +27,18 @@ async def heartbeat(beats: list[float]) -> None:
         await asyncio.sleep(0.01)
 
 
-async def main_async() -> None:
+async def main_async(pool: ProcessPoolExecutor) -> None:
     loop = asyncio.get_running_loop()
     beats: list[float] = []
     beating = asyncio.create_task(heartbeat(beats))
-    with ProcessPoolExecutor(max_workers=2) as pool:  # once, for every call
-        calls = [loop.run_in_executor(pool, crunch, n) for n in range(6)]
-        shared = set(await asyncio.gather(*calls))
+    calls = [loop.run_in_executor(pool, crunch, n) for n in range(6)]
+    shared = set(await asyncio.gather(*calls))
     print(
-        f"one pool: 6 calls ran in {len(shared)} of its 2 processes: "
-        f"{len(shared) <= 2}",
+        f"one pool: 6 calls, at most its 2 processes: {len(shared) <= 2}",
         flush=True,
     )
     each = set()
-    for n in range(3):  # the mistake: a new pool, and process, per call
+    for n in range(3):  # the mistake: a new pool, and its process, per call
         each.add(await loop.run_in_executor(ProcessPoolExecutor(1), crunch, n))
     print(
         f"a pool per call: 3 calls started {len(each)} processes", flush=True
@@ -50,7 +48,10 @@ async def main_async() -> None:
 
 
 def main() -> None:
-    asyncio.run(main_async())
+    # Made once, outside the event loop: its shutdown at the end of the
+    # with block waits for the workers, which would stall the loop.
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        asyncio.run(main_async(pool))
 
 
 if __name__ == "__main__":

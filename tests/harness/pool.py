@@ -315,8 +315,8 @@ class RunPool:
         """How long a GitHub programs cell would take, from this check's runs of its newest interpreter.
 
         A cell runs one interpreter: every run this check made with that version (each start method,
-        alone, the 3.14 emulation, and the engine, exclusive and Ray programs, which run on the newest
-        interpreter too). Exclusive runs one after another; the others share the runner's cores
+        and the engine, exclusive and Ray programs, which run on the newest interpreter too), and each
+        program run as a file. Exclusive runs one after another; the others share the runner's cores
         (public repositories: 4 on Linux and Windows, 3 on macOS). Windows runs spawn and alone only,
         not the programs skipped there, and its process start is counted twice as costly.
         """
@@ -326,7 +326,9 @@ class RunPool:
         newest = max(
             {self.versions[key[2]] for key, _ in made}, key=lambda version: tuple(map(int, version.split(".")))
         )
-        cell = [(key, run) for key, run in made if self.versions[key[2]] == newest]
+        # The method runs of the newest interpreter, and every program's runs as a file (made here with
+        # the first interpreter that runs it; a cell makes them with its own).
+        cell = [(key, run) for key, run in made if self.versions[key[2]] == newest or key[1] in (ALONE, ALONE_3_14)]
 
         def minutes(runs: list[tuple[tuple[Program, str, str], Run]], cores: int, cost: float) -> float:
             alone = sum(run.wall for (program, _, _), run in runs if is_exclusive(program))

@@ -436,7 +436,8 @@ def marked_members(session: int) -> set[int]:
     found = set()
     for process in psutil.process_iter(["create_time"]):
         with contextlib.suppress(psutil.Error):
-            if process.info["create_time"] >= since and process.environ().get(RUN_MARK) == value:
+            created = process.info["create_time"]  # None where psutil was denied it (ad_value): not ours to judge
+            if created is not None and created >= since and process.environ().get(RUN_MARK) == value:
                 found.add(process.pid)
     return found
 
