@@ -5,11 +5,14 @@ a worker process behind a Redis list (redis-py), a Celery worker with a
 Redis broker, and a Dask cluster of one worker process. For each, the
 start-up (from starting the worker to the first answer in main), the
 time per task one at a time (a round trip), and the time per task with
-many in flight.
+many in flight. Each engine is imported inside the functions that use it:
+under spawn and forkserver every worker process imports this file again,
+and a worker should pay for its own engine only.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -19,30 +22,36 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
 
-import dask
-import redis
-from celery import Celery
-from dask.distributed import Client, LocalCluster
-from kombu import Queue
+if TYPE_CHECKING:
+    import redis
+    from celery import Celery
 
 URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 ONE_AT_A_TIME = 50  # tasks sent one after the other's answer
 IN_FLIGHT = 200  # tasks sent before the first answer is read
 
-app = Celery("queues_demo", broker=URL, backend=URL)
-app.conf.update(
-    task_serializer="json",
-    result_serializer="json",
-    accept_content=["json"],
-    worker_hijack_root_logger=False,
-    worker_redirect_stdouts=False,
-)
 
+@functools.cache
+def celery_app() -> Celery:
+    """The Celery app, made once per process: main's and the worker's."""
+    from celery import Celery
 
-@app.task(name="demo.square")
-def square(number: int) -> int:
-    return number * number
+    app = Celery("queues_demo", broker=URL, backend=URL)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+    )
+
+    @app.task(name="demo.square")
+    def square(number: int) -> int:
+        return number * number
+
+    return app
 
 
 # Each way gives main one function: send tasks, return their answers.
@@ -73,8 +82,10 @@ def with_queue() -> Iterator[Send]:
 
 
 def connect() -> redis.Redis:
-    # A blocking get waits up to 30 s here (a worker process that imports
-    # Celery and Dask starts slowly): redis-py must wait longer.
+    import redis
+
+    # A blocking get waits up to 30 s here (a worker process on a busy
+    # machine starts slowly): redis-py must wait longer.
     return redis.Redis.from_url(URL, socket_timeout=45)
 
 
@@ -107,7 +118,7 @@ def with_redis_list() -> Iterator[Send]:
 
 
 def celery_worker(queue: str) -> None:
-    app.worker_main([
+    celery_app().worker_main([
         "--quiet", "worker",
         "--queues", queue,
         "--hostname", f"{queue}@localhost",
@@ -123,13 +134,19 @@ def with_celery() -> Iterator[Send]:
     worker = mp.Process(target=celery_worker, args=(queue,))
     worker.start()
 
+    app = celery_app()
+
     def send(numbers: range) -> list[int]:
-        sent = [square.apply_async((n,), queue=queue) for n in numbers]
+        sent = [
+            app.send_task("demo.square", (n,), queue=queue) for n in numbers
+        ]
         return [result.get(timeout=30) for result in sent]
 
     yield send
     worker.terminate()  # a warm shutdown
     worker.join()
+    from kombu import Queue
+
     with app.connection_for_write() as connection:
         Queue(queue, channel=connection.default_channel).delete()
 
@@ -140,6 +157,9 @@ def square_in_dask(number: int) -> int:
 
 @contextmanager
 def with_dask() -> Iterator[Send]:
+    import dask
+    from dask.distributed import Client, LocalCluster
+
     with (
         tempfile.TemporaryDirectory() as scratch,
         dask.config.set({"temporary-directory": scratch}),
