@@ -107,6 +107,15 @@ COVERAGE_SLOWDOWN = 3.0  # coverage slows every process down, start-up most: lon
 # measured runs, the slowest of them) and measured no line the other two missed. A line that ran
 # only under spawn would fail the coverage check, which then says which line.
 MEASURED_METHODS = ("fork", "forkserver")
+# An exclusive program is measured under fork only: its runs hold the machine one after another, so
+# coverage's cost there is paid in full (engines/costs under forkserver took 31 s measured, 13 s not,
+# as coverage starts afresh in each of Dask's and Celery's processes); its lines do not depend on
+# the start method, and one that did would fail the coverage check, which says which line.
+MEASURED_EXCLUSIVE = ("fork",)
+
+
+def measured_methods(program: Program) -> tuple[str, ...]:
+    return MEASURED_EXCLUSIVE if is_exclusive(program) else MEASURED_METHODS
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ class Coverage:
         return self.elsewhere.get(program.name, self.python)
 
     def measures(self, program: Program, method: str, python: str) -> bool:
-        return python == self.python_for(program) and method in MEASURED_METHODS
+        return python == self.python_for(program) and method in measured_methods(program)
 
     def run_folder(self, program: Program, method: str) -> Path:
         return self.folder / re.sub(r"[^\w.-]", "_", f"{program.name}-{method}")
@@ -161,7 +170,7 @@ def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
         (program, method, python)
         for program, python in measured
         for method in methods_for(program, start_methods())
-        if method in MEASURED_METHODS
+        if method in measured_methods(program)
     ]
 
 
