@@ -272,12 +272,14 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
-def start(command: list[str], report: IO[bytes] | None = None, nice: int = 0) -> subprocess.Popen[bytes]:
+def start(
+    command: list[str], report: IO[bytes] | None = None, nice: int = 0, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start a tool of the venv in the project root; its output goes to ``report`` if given.
 
     ``nice`` lowers its priority (POSIX), and that of every process it starts.
     """
-    env = tool_environment()
+    env = {**tool_environment(), **(extra_env or {})}
     stderr = subprocess.STDOUT if report else None
     lower = (lambda: os.nice(nice)) if nice and os.name == "posix" else None
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=report, stderr=stderr, preexec_fn=lower)
@@ -341,7 +343,9 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
                 name: start([*pytest, "-o", f"cache_dir=.pytest_cache/browser-{name}", *tests], reports[name], nice=10)
                 for name, tests in groups.items()
             }
-            status, cpu = finish(start([*pytest, f"--ignore={BROWSER_TESTS}"]))
+            # The benchmarks wait for the browser tests to end: they need the machine to themselves.
+            after = {"SNIPPETS_EXCLUSIVE_AFTER": ",".join(str(browser.pid) for browser in browsers.values())}
+            status, cpu = finish(start([*pytest, f"--ignore={BROWSER_TESTS}"], extra_env=after))
             browser_statuses, browser_cpu = [], 0.0
             for name, browser in browsers.items():
                 browser_status, used = finish(browser)

@@ -199,12 +199,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         pool.coverage = measured_runs(config)
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
-    # Exclusive runs first, one at a time, while the tests that run no program (the site's build, the
-    # harness's own tests, the browser tests in their own processes) use the cores they leave idle;
-    # then the others, longest first, so that no long run starts last and stretches the wall time
-    # (unknown runs count as long).
+    # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
+    # as long. Exclusive runs go after all the others, once the browser tests have ended too
+    # (pool.Turns): beside any other work, their timings measure the scheduler.
     alone = {program.name: is_exclusive(program) for program, _, _ in runs}
-    runs.sort(key=lambda run: (not alone[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
+    runs.sort(key=lambda run: (alone[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
 
