@@ -8,7 +8,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -207,7 +207,8 @@ class Turns:
     before any run that comes later, so that it is never starved.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, others_running: Callable[[], bool] = lambda: False) -> None:
+        self.others_running = others_running  # other work an exclusive run waits for (RunPool: OTHER_WORK)
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
@@ -215,7 +216,7 @@ class Turns:
 
     @contextmanager
     def turn(self, exclusive: bool) -> Iterator[None]:
-        while exclusive and others_running():  # other runs go on meanwhile
+        while exclusive and self.others_running():  # other runs go on meanwhile
             time.sleep(0.5)
         with self.condition:
             if exclusive:
@@ -247,7 +248,7 @@ class RunPool:
         self.finished: float = 0.0
         self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
         self.reuse: RunCache | None = None  # passing runs kept by content; None: run everything
-        self.turns = Turns()
+        self.turns = Turns(others_running)
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
