@@ -6,8 +6,9 @@ Redis broker, and a Dask cluster of one worker process. For each, the
 start-up (from starting the worker to the first answer in main), the
 time per task one at a time (a round trip), and the time per task with
 many in flight. Each engine is imported inside the functions that use it:
-under spawn and forkserver every worker process imports this file again,
-and a worker should pay for its own engine only.
+under spawn, and under forkserver unless the server has imported it
+already, every worker process imports this file again (Dask's worker is
+always spawned), and a worker should pay for its own engine only.
 """
 
 from __future__ import annotations
