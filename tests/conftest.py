@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -38,7 +39,7 @@ from harness.programs import (
     start_methods,
     uses_no_start_method,
 )
-from harness.reuse import RunCache
+from harness.reuse import RunCache, interpreter_identity, project_digest
 from harness.running import ROOT, isolated_interpreter
 from harness.services import SERVICES
 from harness.weights import PAGE_WEIGHTS
@@ -139,10 +140,43 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(long_base, ignore_errors=True))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+PASSED_TESTS = "snippets/passed-tests"  # pytest's cache: the tests that passed, and the content they passed with
+PASSED = pytest.StashKey[set[str]]()
+REUSED = (
+    "passed in an earlier check with every file of the project, the interpreters and the toolchain exactly as "
+    "they are now (harness/reuse.py, project_digest); `python3 dev.py check --fresh` runs it again"
+)
+
+
+def content_key(config: pytest.Config) -> str:
+    """What a test other than a program run depends on: the project's files, the interpreters, the toolchain."""
+    pythons = config.getoption("--python") or [own_python()]
+    parts = [project_digest(), sys.version, sys.platform, *(interpreter_identity(python) for python in pythons)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def reusing(config: pytest.Config) -> bool:
+    return getattr(config, "cache", None) is not None and not (
+        config.getoption("--fresh") or config.getoption("--update-samples")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests that wait for program runs last: the others (a site build, the harness's own tests)
-    run meanwhile, on the CPU the runs leave idle while they sleep."""
+    run meanwhile, on the CPU the runs leave idle while they sleep.
+
+    A test that passed in an earlier check with exactly this content is not run again, as a program
+    run is not (the program tests reuse their runs; their judging is cheap, so they always run).
+    """
     items.sort(key=waits_for_runs)
+    config.stash[PASSED] = set()
+    if not reusing(config):
+        return
+    key = content_key(config)
+    passed = config.cache.get(PASSED_TESTS, {})
+    for item in items:
+        if not waits_for_runs(item) and passed.get(item.nodeid) == key:
+            item.add_marker(pytest.mark.skip(reason=REUSED))
 
 
 def waits_for_runs(item: pytest.Item) -> bool:
@@ -235,6 +269,8 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each program's outcome per interpreter and start method, for the verification matrix."""
     report = yield
+    if report.when == "call" and report.passed and not waits_for_runs(item):
+        item.config.stash[PASSED].add(item.nodeid)
     params = getattr(item, "callspec", None)
     decided = report.when == "call" or (report.when == "setup" and not report.passed)
     if decided and params and {"program", "method", "python"} <= params.params.keys():
@@ -337,6 +373,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """
     record_verification(session)
     cache = getattr(session.config, "cache", None)
+    if cache is not None and session.config.stash.get(PASSED, set()):
+        key = content_key(session.config)
+        kept = {node: earlier for node, earlier in cache.get(PASSED_TESTS, {}).items() if earlier == key}
+        cache.set(PASSED_TESTS, {**kept, **dict.fromkeys(session.config.stash[PASSED], key)})
     if cache is not None:
         pool = session.config.stash[POOL]
         walls = cache.get(WALLS_CACHE, {})

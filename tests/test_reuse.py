@@ -85,3 +85,30 @@ def test_another_interpreter_makes_another_key(tmp_path: Path, request: pytest.F
     if not others:
         pytest.skip("no --python of another version than the toolchain's was given")
     assert run_key(program, "spawn", others[0], measured=False) != run_key(program, "spawn", sys.executable, False)
+
+
+def test_a_test_is_reused_only_while_every_file_of_the_project_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key of a passed test other than a program run (conftest.content_key) changes with any file it reads."""
+    from harness import reuse
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n")
+    (tmp_path / "dev.py").write_text("print('x')\n")
+    monkeypatch.setattr(reuse, "ROOT", tmp_path)
+
+    def digest() -> str:
+        reuse.project_digest.cache_clear()
+        return reuse.project_digest()
+
+    try:
+        first = digest()
+        assert digest() == first
+        (tmp_path / "docs" / "__pycache__").mkdir()
+        (tmp_path / "docs" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+        assert digest() == first, "bytecode is not content"
+        (tmp_path / "docs" / "index.md").write_text("# Home.\n")
+        assert digest() != first
+    finally:
+        reuse.project_digest.cache_clear()

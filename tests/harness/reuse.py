@@ -40,6 +40,26 @@ def harness_digest() -> str:
     return digest.hexdigest()
 
 
+# What a test other than a program run can depend on in the project: every file of these.
+PROJECT_PARTS = (
+    "docs", "snippets", "tests", ".github", "mkdocs.yml", "pyproject.toml", "dev.py", "requirements.txt",
+    "requirements-ray.txt", "README.md", "CONTRIBUTING.md",
+)  # fmt: skip
+
+
+@functools.cache
+def project_digest() -> str:
+    """A digest of every file of the project the checks read (compiled bytecode left out)."""
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        base = ROOT / part
+        paths = [base] if base.is_file() else sorted(base.rglob("*"))
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 @functools.cache
 def interpreter_identity(python: str) -> str:
     """The interpreter's real path, full version string (release, build number and date, compiler) and prefix."""
