@@ -108,6 +108,8 @@ def test_a_test_is_reused_only_while_every_file_of_the_project_is_the_same(
         (tmp_path / "docs" / "__pycache__").mkdir()
         (tmp_path / "docs" / "__pycache__" / "x.pyc").write_bytes(b"\0")
         assert digest() == first, "bytecode is not content"
+        (tmp_path / "docs" / ".index.md.1234").write_text("being written")
+        assert digest() == first, "a file another process is writing is not content yet"
         (tmp_path / "docs" / "index.md").write_text("# Home.\n")
         assert digest() != first
     finally:

@@ -49,13 +49,18 @@ PROJECT_PARTS = (
 
 @functools.cache
 def project_digest() -> str:
-    """A digest of every file of the project the checks read (compiled bytecode left out)."""
+    """A digest of every file of the project the checks read.
+
+    Left out: compiled bytecode, and hidden files, such as the `.footers.md.<pid>` that a check's
+    process writes and renames while the others compute this (a fresh clone's second check found
+    the browser tests' key taken mid-write, and ran them again).
+    """
     digest = hashlib.sha256()
     for part in PROJECT_PARTS:
         base = ROOT / part
         paths = [base] if base.is_file() else sorted(base.rglob("*"))
         for path in paths:
-            if path.is_file() and "__pycache__" not in path.parts:
+            if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith("."):
                 digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
