@@ -110,6 +110,9 @@ def test_a_test_is_reused_only_while_every_file_of_the_project_is_the_same(
         assert digest() == first, "bytecode is not content"
         (tmp_path / "docs" / ".index.md.1234").write_text("being written")
         assert digest() == first, "a file another process is writing is not content yet"
+        (tmp_path / "docs" / ".ruff_cache" / "0.17").mkdir(parents=True)
+        (tmp_path / "docs" / ".ruff_cache" / "0.17" / "123").write_bytes(b"cache")
+        assert digest() == first, "a tool's cache is not content"
         (tmp_path / "docs" / "index.md").write_text("# Home.\n")
         assert digest() != first
     finally:

@@ -51,16 +51,18 @@ PROJECT_PARTS = (
 def project_digest() -> str:
     """A digest of every file of the project the checks read.
 
-    Left out: compiled bytecode, and hidden files, such as the `.footers.md.<pid>` that a check's
-    process writes and renames while the others compute this (a fresh clone's second check found
-    the browser tests' key taken mid-write, and ran them again).
+    Left out: compiled bytecode, and hidden files and folders below each part: the caches tools
+    write there during a check (ruff's `snippets/.ruff_cache`, made after the browser tests' processes
+    had taken their key, so a fresh clone's second check ran them again), and the `.footers.md.<pid>`
+    a process writes and renames while the others compute this.
     """
     digest = hashlib.sha256()
     for part in PROJECT_PARTS:
         base = ROOT / part
         paths = [base] if base.is_file() else sorted(base.rglob("*"))
         for path in paths:
-            if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith("."):
+            below = path.relative_to(base).parts if path != base else ()
+            if path.is_file() and "__pycache__" not in below and not any(name.startswith(".") for name in below):
                 digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
