@@ -414,6 +414,21 @@ def test_a_program_cannot_import_what_was_installed_into_the_interpreter(tmp_pat
     assert message is not None and "No module named 'pytest'" in message, message
 
 
+def test_output_in_the_order_of_a_set_of_strings_differs_between_runs_as_on_a_reader_s_machine(
+    tmp_path: Path, first_python: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's interpreter randomises string hashes in every run: a sample recorded from one set order
+    must fail the next run, whatever PYTHONHASHSEED the machine running the checks sets."""
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    source = 'print(*{f"worker-{n}" for n in range(12)}, flush=True)\n'
+    first = run_against_sample(contribute(tmp_path, source, [], None), "fork", first_python)
+    program = contribute(tmp_path, source, [], first.output)
+    sample = load_sample(program)
+    assert isinstance(sample, Sample)
+    verdicts = [judge(run_against_sample(program, "fork", first_python), sample) for _ in range(2)]
+    assert any(verdict is not None for verdict in verdicts), "the same set order three times: hashes are fixed"
+
+
 def test_a_grandchild_in_a_session_of_its_own_that_keeps_the_output_cannot_stall_the_checks(tmp_path: Path) -> None:
     program = contribute(
         tmp_path,

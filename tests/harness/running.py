@@ -62,6 +62,7 @@ REMOVED_VARIABLES = (
     "PYTHONDEVMODE",
     "PYTHONIOENCODING",
     "PYTHONUTF8",
+    "PYTHONHASHSEED",  # set by the machine, it would fix the order of every set of strings (see program_environment)
 )
 # A shell without job control starts background commands with SIGINT ignored, and
 # an ignored signal stays ignored in every program started from here: a Ctrl-C
@@ -222,8 +223,9 @@ def isolated_interpreter(python: str) -> str:
 
 def program_environment(root: Path = ROOT, scratch: Path | None = None, python: str | None = None) -> dict[str, str]:
     """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
+    # No PYTHONHASHSEED: a reader's interpreter orders a set of strings differently in every run, and so
+    # must a checked run, so that a sample that depends on that order fails before it is recorded.
     env = {name: value for name, value in os.environ.items() if name not in REMOVED_VARIABLES}
-    env["PYTHONHASHSEED"] = "0"
     # .engines: libraries some programs import (redis-py, Celery, Dask), installed there by dev.py; and
     # .engines/python3.X, Ray, whose binaries differ for each version (dev.py RAY_PACKAGES).
     paths = [root, STARTUP, ENGINES]
