@@ -112,10 +112,10 @@ def toolchain_python() -> str:
 
 # pip compiles every file it installs, for the installing Python only: 117 MB of bytecode in .venv
 # and 75 MB for Ray, most of it for modules no check imports (Ray's rllib, tune and data; numpy's
-# tests). Instead, each interpreter writes the bytecode of what it imports, once, at the first
-# import, as on a reader's machine: dev.py's tools and the program runs do not inherit
-# PYTHONDONTWRITEBYTECODE (tool_environment), which made every run of a Dask program compile Dask
-# again (59 s for a 15 s run, measured where it was set).
+# tests). Instead the toolchain writes the bytecode of what it imports, once, at the first import,
+# as on a reader's machine (dev.py's tools and the program runs do not inherit
+# PYTHONDONTWRITEBYTECODE: tool_environment), and compile_for compiles .engines for the
+# interpreters that run the engine programs, less what installs.NOT_COMPILED leaves out.
 NO_COMPILE = ["--no-compile"]
 
 
@@ -192,7 +192,8 @@ def compile_for(python: str, folder: Path, left_out: str) -> None:
 def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) -> None:
     """What the programs import, for the interpreters that run them, as tests/harness/installs.py decides.
 
-    ``.engines``: redis-py, Celery and Dask at requirements.txt's pins, for every interpreter.
+    ``.engines``: redis-py, Celery and Dask at requirements.txt's pins, one folder for every
+    interpreter, compiled for those that run the engine programs.
     ``.engines/python3.X``: Ray, for the newest interpreter that Ray has a wheel for, and for no
     other. The harness puts them on the runs' PYTHONPATH (running.py).
     """
@@ -211,9 +212,9 @@ def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) 
         stamp.write_text(wanted + "\n")
     for version in installs.engine_interpreters(sorted(interpreters)):
         compile_for(interpreters[version], ENGINES, installs.NOT_COMPILED)
-    ray = installs.ray_interpreter(sorted(interpreters))
     if "Ray" not in needed:
         return
+    ray = installs.ray_interpreter(sorted(interpreters))
     if ray is None:
         print(f"dev.py: Ray {installs.RAY_VERSION} has no wheel for the CPython here: its programs are skipped")
         return
