@@ -161,13 +161,22 @@ def reusing(config: pytest.Config) -> bool:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k deselects: the keywords added here count
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests that wait for program runs last: the others (a site build, the harness's own tests)
     run meanwhile, on the CPU the runs leave idle while they sleep.
 
+    The checks of every program (marked ``every_program``: ruff, formatting, mypy, coverage, flushes,
+    the Windows console) answer to each program's name too, so that ``-k first_queue/get_forms``,
+    a contributor's loop, runs them as well as that program's runs.
+
     A test that passed in an earlier check with exactly this content is not run again, as a program
     run is not (the program tests reuse their runs; their judging is cheap, so they always run).
     """
+    names = [program.name for program in discover()]
+    for item in items:
+        if item.get_closest_marker("every_program"):
+            item.extra_keyword_matches.update(names)
     items.sort(key=waits_for_runs)
     config.stash[PASSED] = set()
     if not reusing(config):
@@ -230,7 +239,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         ):
             runs.append((program, ALONE_3_14, emulating))
     if any(getattr(item, "originalname", "") == COVERAGE_TEST for item in session.items):
-        pool.coverage = measured_runs(config)
+        # Under -k, only the programs whose runs were selected; with none selected, every program.
+        pool.coverage = measured_runs(config, {program.name for program, _, _ in runs})
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
@@ -242,7 +252,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         pool.submit(program, method, python)
 
 
-def measured_runs(config: pytest.Config) -> Coverage:
+def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
     """Coverage of the runs of the interpreter of the toolchain's version: those the matrix makes anyway.
 
     Where no interpreter given has that version (a CI cell testing another one), the
@@ -260,7 +270,7 @@ def measured_runs(config: pytest.Config) -> Coverage:
             elsewhere[program.name] = next(iter(chosen.values()), None)
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-    return Coverage(python, folder, elsewhere)
+    return Coverage(python, folder, elsewhere, frozenset(only))
 
 
 @pytest.hookimpl(wrapper=True)

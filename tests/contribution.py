@@ -26,3 +26,12 @@ def contribute(
     if output is not None:
         (package / "program.out").write_text(render_sample([f"#| {rule}" for rule in rules or []], output, stderr))
     return Program(package / "program.py")
+
+
+# A program that starts a child and exits without waiting for it: line 3 starts what it leaves running.
+LEAVES_A_CHILD_RUNNING = """
+import subprocess, sys
+if __name__ == "__main__":
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    print("main done", flush=True)
+"""

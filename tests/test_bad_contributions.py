@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from contribution import contribute
+from contribution import LEAVES_A_CHILD_RUNNING, contribute
 
 from harness import running
 from harness.checks import judge, load_sample, stale_traceback
@@ -168,12 +168,7 @@ def test_a_sample_that_contradicts_itself_is_rejected_before_any_run(
 def test_a_child_left_running_fails_and_is_killed(tmp_path: Path) -> None:
     program = contribute(
         tmp_path,
-        """
-        import subprocess, sys
-        if __name__ == "__main__":
-            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-            print("main done", flush=True)
-        """,
+        LEAVES_A_CHILD_RUNNING,
         [],
         ["main done"],
     )
@@ -183,8 +178,9 @@ def test_a_child_left_running_fails_and_is_killed(tmp_path: Path) -> None:
     assert run.survivors == [] and alive_in_group(run.pid) == []
     message = judge(run, parse_sample(program.sample_path))
     assert message is not None and message.startswith(
-        "snippets/broken/program.py:1: left processes running after it exited"
-    )
+        "snippets/broken/program.py:3: left processes running after it exited"  # the line that started it
+    ), message
+    assert "(started at line 3)" in message
 
 
 def test_unexpected_stderr_fails_unless_declared(tmp_path: Path) -> None:
@@ -606,7 +602,7 @@ def test_a_family_may_allow_a_range_of_members_for_cpu_count_workers(tmp_path: P
     assert verdict_of(program) is None  # five members in the sample, as many as this machine's cores in the run
 
 
-def test_an_unjoined_child_is_blamed_on_the_line_it_waits_on(tmp_path: Path) -> None:
+def test_an_unjoined_child_is_blamed_on_the_line_that_started_it_and_shows_where_it_waits(tmp_path: Path) -> None:
     program = contribute(
         tmp_path,
         """
@@ -623,8 +619,84 @@ def test_an_unjoined_child_is_blamed_on_the_line_it_waits_on(tmp_path: Path) -> 
     )
     message = verdict_of(program)
     assert message is not None
-    assert message.startswith("snippets/broken/program.py:3: left processes running after it exited"), message
-    assert "Where each was:" in message
+    assert message.startswith("snippets/broken/program.py:5: left processes running after it exited"), message
+    assert "Where each was:" in message and 'program.py", line 3 in worker' in message
+
+
+def test_a_run_that_hangs_at_exit_is_blamed_on_the_line_a_child_is_stuck_on(tmp_path: Path) -> None:
+    """Main's own stack is all multiprocessing's exit handler, joining the child: the child's line is the cause."""
+    program = contribute(
+        tmp_path,
+        """
+        import multiprocessing as mp
+        def child(never):
+            never.get()
+        if __name__ == "__main__":
+            never = mp.Queue()
+            mp.Process(target=child, args=(never,)).start()
+            print("main done", flush=True)
+        """,
+        ["timeout 2"],
+        ["main done"],
+    )
+    message = verdict_of(program)
+    assert message is not None
+    assert message.startswith("snippets/broken/program.py:3: did not finish within 2 s"), message
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "Path(pwd.getpwuid(os.getuid()).pw_dir)",  # the real home, whatever $HOME says
+        "Path('/tmp')",  # a literal path, not tempfile's folder
+    ],
+)
+def test_a_file_created_outside_the_run_s_folders_is_blamed_on_its_line_and_removed(tmp_path: Path, where: str) -> None:
+    name = f"snippets-outside-{os.getpid()}-{len(where)}"
+    program = contribute(
+        tmp_path,
+        f"""
+        import os, pwd
+        from pathlib import Path
+        if __name__ == "__main__":
+            folder = {where} / "{name}"
+            folder.mkdir()
+            (folder / "notes.txt").write_text("kept")
+            print("done", flush=True)
+        """,
+        [],
+        ["done"],
+    )
+    real = {"Path('/tmp')": Path("/tmp"), "Path(pwd.getpwuid(os.getuid()).pw_dir)": Path(os.path.expanduser("~"))}
+    created = (real[where] / name).resolve()
+    try:
+        message = verdict_of(program, "spawn")
+        assert message is not None
+        assert f"snippets/broken/program.py:6: created {created / 'notes.txt'} (under spawn)" in message, message
+        assert f"snippets/broken/program.py:5: created {created} (under spawn)" in message, message
+        assert not created.exists(), "the checks leave nothing behind"
+    finally:
+        if created.exists():
+            (created / "notes.txt").unlink(missing_ok=True)
+            created.rmdir()
+
+
+def test_a_file_a_run_writes_and_removes_outside_its_folders_passes(tmp_path: Path) -> None:
+    """Only what is left behind fails: a file the program removes itself is fine, as on a reader's machine."""
+    program = contribute(
+        tmp_path,
+        f"""
+        from pathlib import Path
+        if __name__ == "__main__":
+            path = Path("/tmp/snippets-passing-{os.getpid()}.txt")
+            path.write_text("brief")
+            path.unlink()
+            print("done", flush=True)
+        """,
+        [],
+        ["done"],
+    )
+    assert verdict_of(program) is None
 
 
 def test_a_recorded_traceback_that_quotes_an_old_line_of_the_program_is_reported(tmp_path: Path) -> None:
@@ -735,3 +807,79 @@ def test_colour_codes_are_not_text() -> None:
     assert running.printed([b"\x1b[36mray::flaky()\x1b[39m (pid=1)\r\n", b"\x1b[33m(raylet)\x1b[0m Task\n"]) == (
         "ray::flaky() (pid=1)\n(raylet) Task\n"
     )
+
+
+HOLDER = """
+import multiprocessing as mp, time
+def hold(mib, ready):
+    held = bytearray(mib * 2**20)  # bytearray() writes every page: all of it is resident
+    ready.put(len(held))
+    time.sleep(1.5)
+if __name__ == "__main__":
+    ready = mp.Queue()
+    child = mp.Process(target=hold, args=({mib}, ready))
+    child.start()
+    print("held", ready.get() // 2**20, "MiB", flush=True)
+    child.join()
+"""
+
+
+@pytest.mark.parametrize("held", ["by a cgroup", "by samples"])
+def test_a_run_that_holds_more_memory_than_its_bound_is_stopped_and_told_how_to_declare_more(
+    tmp_path: Path, held: str
+) -> None:
+    """The bound counts the run's processes together: here a child holds it, not main."""
+    if held == "by a cgroup" and not running.cgroup_parent():
+        pytest.skip("this machine lets the checks make no cgroup; the sampled bound is the other case")
+    program = contribute(tmp_path, HOLDER.format(mib=400), ["memory 200 MiB"], ["held 400 MiB"])
+    sample = load_sample(program)
+    assert isinstance(sample, Sample)
+    with running.faked(CGROUPS=held == "by a cgroup"):
+        run = run_against_sample(program, "fork", sys.executable)
+    message = judge(run, sample)
+    assert run.over_memory and message is not None, message
+    assert message.startswith("snippets/broken/program.py:1: its processes together held more than 200 MiB"), message
+    assert "`#| memory N MiB`" in message
+
+
+def test_a_run_within_its_declared_memory_passes_and_its_peak_is_measured(tmp_path: Path) -> None:
+    program = contribute(tmp_path, HOLDER.format(mib=400), ["memory 600 MiB"], ["held 400 MiB"])
+    sample = load_sample(program)
+    assert isinstance(sample, Sample)
+    run = run_against_sample(program, "fork", sys.executable)
+    assert judge(run, sample) is None
+    assert run.memory_peak > 400 * 2**20, run.memory_peak
+
+
+def test_the_default_memory_bound_stops_a_program_that_holds_more(tmp_path: Path) -> None:
+    from harness.memory import DEFAULT_MIB
+
+    program = contribute(tmp_path, HOLDER.format(mib=DEFAULT_MIB + 200), [], [f"held {DEFAULT_MIB + 200} MiB"])
+    message = verdict_of(program)
+    assert message is not None and f"held more than {DEFAULT_MIB:,} MiB" in message, message
+
+
+def test_a_memory_rule_needs_a_size_in_mib(tmp_path: Path) -> None:
+    program = contribute(tmp_path, 'print("x", flush=True)\n', ["memory 2GB"], ["x"])
+    assert (
+        load_sample(program)
+        == "snippets/broken/program.out:1: write `memory N MiB`: what the run's processes may hold together"
+    )
+
+
+def test_a_sample_that_shows_this_machine_s_core_count_fails_as_on_another_machine(
+    tmp_path: Path, interpreters: dict[str, str]
+) -> None:
+    """Runs on CPython 3.13+ get PYTHON_CPU_COUNT set to another count, as another machine would have."""
+    newer = [python for version, python in interpreters.items() if tuple(map(int, version.split("."))) >= (3, 13)]
+    if not newer:
+        pytest.skip("PYTHON_CPU_COUNT needs CPython 3.13+, and none runs the programs in this check")
+    program = contribute(
+        tmp_path, 'import os\nprint("cores:", os.cpu_count(), flush=True)\n', [], [f"cores: {os.cpu_count()}"]
+    )
+    sample = load_sample(program)
+    assert isinstance(sample, Sample)
+    assert judge(run_against_sample(program, "fork", sys.executable), sample) is None  # this machine's count
+    message = judge(run_against_sample(program, "fork", newer[0]), sample)
+    assert message is not None and "does not match the sample" in message, message
+    assert f"cores: {running.OTHER_CPU_COUNT}" in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import ctypes
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from contribution import contribute
+from contribution import LEAVES_A_CHILD_RUNNING, contribute
 
 import dev
 from harness import running
@@ -268,3 +269,45 @@ def test_an_exclusive_run_waits_for_the_processes_it_is_told_of(monkeypatch: pyt
         sleeper.wait()
     monkeypatch.delenv(pool.OTHER_WORK)
     assert not pool.others_running()
+
+
+def test_the_job_object_structures_have_the_sizes_of_64_bit_windows() -> None:
+    """The layouts the Windows cells pass to the kernel (harness/windows_job.py), checked where the checks run.
+
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION is 144 bytes on x64 (winnt.h: a 64-byte basic limit block,
+    48 bytes of IO_COUNTERS, four SIZE_T); the process id list is two DWORDs and then ULONG_PTRs.
+    """
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        pytest.skip("the sizes below are those of a 64-bit build")
+    from harness import windows_job
+
+    assert ctypes.sizeof(windows_job._BasicLimits) == 64
+    assert ctypes.sizeof(windows_job._IoCounters) == 48
+    assert ctypes.sizeof(windows_job._ExtendedLimits) == 144
+    assert windows_job._ExtendedLimits.JobMemoryLimit.offset == 120
+    assert ctypes.sizeof(windows_job._ProcessIds) == 8 + 8 * windows_job.MOST_PROCESSES
+
+
+def test_where_no_job_object_can_be_made_the_windows_path_goes_on_without_one() -> None:
+    """Off Windows (and where the kernel refuses), Job() raises OSError, and a run falls back to parent ids.
+
+    test_the_windows_path_ends_an_expected_hang_as_soon_as_it_is_proven takes that path from start to end.
+    """
+    from harness import windows_job
+
+    with pytest.raises(OSError, match="Windows only"):
+        windows_job.Job(2**20)
+    assert running._windows_job(1024) is None
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="a Job Object exists on Windows only: the Windows cells run this")
+def test_a_windows_run_is_held_in_a_job_that_finds_and_ends_what_it_leaves(tmp_path: Path) -> None:
+    program = contribute(
+        tmp_path,
+        LEAVES_A_CHILD_RUNNING,
+        [],
+        ["main done"],
+    )
+    run = run_against_sample(program, "spawn", sys.executable)
+    assert any("time.sleep(60)" in leftover for leftover in run.leftovers), run.leftovers
+    assert run.survivors == [] and run.memory_peak > 0, (run.survivors, run.memory_peak)

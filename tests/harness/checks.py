@@ -23,8 +23,8 @@ def _excerpt(text: str, limit: int = 3000) -> str:
     return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
-def program_line(text: str, program: Path) -> int:
-    """The line of ``program`` named by the innermost frame of a traceback or stack dump; 1 if none."""
+def program_line(text: str, program: Path, default: int = 1) -> int:
+    """The line of ``program`` named by the innermost frame of a traceback or stack dump; ``default`` if none."""
     frames = re.findall(r'File "([^"]+)", line (\d+)', text)
     ours = [
         int(line)
@@ -33,7 +33,7 @@ def program_line(text: str, program: Path) -> int:
         if Path(path).name == program.name and Path(path).parent.name in (program.parent.name, "cwd")
     ]
     if not ours:
-        return 1
+        return default
     # Tracebacks list the innermost frame last, faulthandler dumps list it first.
     return ours[0] if "most recent call first" in text else ours[-1]
 
@@ -106,8 +106,17 @@ def judge(run: Run, sample: Sample) -> str | None:
     where = shown(sample.path)
     how = f"(under {run.method})"
     failures: list[str] = []
-    if run.timed_out and not rules.expect_hang:
-        stuck_at = program_line(run.stacks.get(run.pid, ""), program_path)
+    if run.over_memory:
+        peak = f" (the most it held at once: {run.memory_peak / 2**20:,.0f} MiB)" if run.memory_peak else ""
+        failures.append(
+            f"{program}:1: its processes together held more than {run.memory_mib:,} MiB {how}{peak}, and it was "
+            f"stopped. A lesson that needs more says so in {where}: `#| memory N MiB`. Otherwise hold less: "
+            "put fewer or smaller items in flight at once."
+        )
+    elif run.timed_out and not rules.expect_hang:
+        # main's line; if main waits outside the program (an exit handler joining a feeder thread), a child's
+        others = "\n".join(text for pid, text in run.stacks.items() if pid != run.pid)
+        stuck_at = program_line(run.stacks.get(run.pid, ""), program_path, 0) or program_line(others, program_path)
         after = "nothing of the run was left" if not run.survivors else "some processes survived (below)"
         failures.append(
             f"{program}:{stuck_at}: did not finish within {run.timeout:g} s {how}; every process of the run was "
@@ -137,7 +146,18 @@ def judge(run: Run, sample: Sample) -> str | None:
             if left not in helpers
         ]
         waiting = {pid: text for pid, text in run.stacks.items() if pid != run.pid and not HELPER.search(text)}
-        line = program_line("\n".join(waiting.values()), program_path)
+        started = {
+            resource.name: _created_line(resource, program_path)
+            for resource in run.created
+            if resource.kind == "process"
+        }
+        own = [
+            f"{left}  (started at line {started[left.split()[0]]})" if started.get(left.split()[0], 1) > 1 else left
+            for left in own
+        ]
+        # The line that started a leftover, else the line one waits on (a grandchild's start is not seen)
+        lines = [started.get(left.split()[0], 0) for left in run.leftovers if left.split()[0] in started]
+        line = next((line for line in lines if line > 1), 0) or program_line("\n".join(waiting.values()), program_path)
         failures.append(
             f"{program}:{line}: left processes running after it exited {how}. Join or stop every process it starts "
             "before main() returns. They were killed:\n  "
@@ -149,6 +169,14 @@ def judge(run: Run, sample: Sample) -> str | None:
     if run.survivors:
         failures.append(
             f"{program}:1: processes survived SIGKILL of the run's group {how}:\n  " + "\n  ".join(run.survivors)
+        )
+    for resource in run.outside_files:
+        at = _created_line(resource, program_path)
+        failures.append(
+            f"{program}:{at}: created {resource.name} {how}, outside the folders a run may write to (its working "
+            f"folder, its temporary folder, its home), and left it there; the checks removed it. A reader's "
+            "machine would keep it: write into a tempfile.TemporaryDirectory, or remove what you create."
+            + ("" if at != 1 else f" (made at {resource.created_at})")
         )
     if run.stray_files:
         failures.append(

@@ -18,6 +18,7 @@ import psutil
 
 from .checks import judge, load_sample
 from .matching import match_output
+from .memory import DEFAULT_MIB
 from .programs import Program, discover, is_exclusive, methods_for, start_methods
 from .reuse import RunCache, run_key
 from .running import ROOT, Run, release, run_program
@@ -75,9 +76,10 @@ def run_against_sample(
         extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
     if rules.needs:  # the servers it uses, started at the first run that needs them
         extra_env = {**(extra_env or {}), **SERVICES.environment(rules.needs)}
+    bound = rules.memory_mib or DEFAULT_MIB
     if not rules.expect_hang:
         return run_program(
-            program.module, method, rules.timeout * slowdown, python, None, 1.0, program.root, extra_env, alone
+            program.module, method, rules.timeout * slowdown, python, None, 1.0, program.root, extra_env, alone, bound
         )
 
     def printed_everything(stdout: str) -> bool:
@@ -94,6 +96,7 @@ def run_against_sample(
         program.root,
         extra_env,
         alone,
+        bound,
     )
 
 
@@ -135,6 +138,7 @@ class Coverage:
     folder: Path
     # Programs that do not run on ``python`` (a Ray program): the interpreter that measures them, or None.
     elsewhere: dict[str, str | None] = field(default_factory=dict)
+    only: frozenset[str] = frozenset()  # the programs measured (their names); empty: every program
 
     def python_for(self, program: Program) -> str | None:
         return self.elsewhere.get(program.name, self.python)
@@ -162,11 +166,12 @@ class Coverage:
 
 
 def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
-    """The runs coverage measures: every program not skipped on this platform, under fork and forkserver."""
+    """The runs coverage measures: each program (of ``coverage.only``) not skipped here, under fork and forkserver."""
     measured = [
         (program, python)
         for program in discover()
-        if not skip_reason(parse_sample(program.sample_path).rules)
+        if (not coverage.only or program.name in coverage.only)
+        and not skip_reason(parse_sample(program.sample_path).rules)
         and (python := coverage.python_for(program)) is not None
     ]
     return [
@@ -312,6 +317,15 @@ class RunPool:
     def reused(self) -> int:
         return len(self.all_runs()) - len(self.runs())
 
+    def memory_peaks(self, runs: list[Run]) -> str:
+        """The runs that held the most memory, against their bounds (harness/memory.py)."""
+        measured = sorted((run for run in runs if run.memory_peak), key=lambda run: run.memory_peak, reverse=True)
+        if not measured:
+            return "memory held: not measured (no cgroup, and no run sampled above nothing)"
+        return "most memory held, all processes of a run together: " + ", ".join(
+            f"{self.describe(run)} {run.memory_peak / 2**20:.0f} of {run.memory_mib} MiB" for run in measured[:5]
+        )
+
     def summary(self, session_wall: float) -> list[str]:
         reused = []
         if self.reused():
@@ -337,6 +351,7 @@ class RunPool:
             f"other runs {cpu:.1f} s / {cores} cores = {alone + cpu / cores:.1f} s)",
             f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less)",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
+            self.memory_peaks(runs),
             *self.cell_estimates(),
             *self.headroom(runs),
             *reused,

@@ -102,7 +102,7 @@ class RunCache:
         try:
             fields = json.loads(stored.read_text(encoding="utf-8"))
             fields["stacks"] = {int(pid): text for pid, text in fields["stacks"].items()}
-            for name in ("created", "leaked"):
+            for name in ("created", "leaked", "outside_files"):
                 fields[name] = [NamedResource(**resource) for resource in fields[name]]
             run = Run(**{**fields, "reused": True})
         except (ValueError, TypeError, KeyError):  # written by another version of the harness: run again

@@ -29,6 +29,8 @@ from typing import Any
 
 import psutil
 
+from . import memory, windows_job
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs the module exactly as `python -m` does (runpy._run_module_as_main, the
@@ -62,6 +64,7 @@ REMOVED_VARIABLES = (
     "PYTHONDEVMODE",
     "PYTHONIOENCODING",
     "PYTHONUTF8",
+    "PYTHON_CPU_COUNT",  # set by the machine, it would hide that a sample shows its count (see OTHER_CPU_COUNT)
     "PYTHONHASHSEED",  # set by the machine, it would fix the order of every set of strings (see program_environment)
 )
 # A shell without job control starts background commands with SIGINT ignored, and
@@ -86,10 +89,11 @@ START_METHOD_FILE = "start-method.txt"
 
 @dataclass(frozen=True)
 class NamedResource:
-    """A named semaphore or shared-memory segment a run created, and the line that created it."""
+    """What a process of a run created, as startup/sitecustomize.py noted it, and the line that did it."""
 
-    kind: str  # "semaphore" or "shared_memory"
-    name: str  # "/mp-xxxxxxxx", "/psm_xxxxxxxx"
+    # "semaphore", "shared_memory"; "process" (a child it started); "file" (created outside the run's folder)
+    kind: str
+    name: str  # "/mp-xxxxxxxx", "/psm_xxxxxxxx"; the child's pid; the file's path
     created_at: str  # "path/to/program.py:12": the innermost frame outside the standard library
 
 
@@ -119,7 +123,7 @@ def remove_leaked(created: list[NamedResource]) -> list[NamedResource]:
 
     unlink = {"semaphore": _multiprocessing.sem_unlink, "shared_memory": _posixshmem.shm_unlink}
     leaked = []
-    for resource in dict.fromkeys(created):
+    for resource in dict.fromkeys(resource for resource in created if resource.kind in unlink):
         try:
             unlink[resource.kind](resource.name)
         except FileNotFoundError:
@@ -128,6 +132,27 @@ def remove_leaked(created: list[NamedResource]) -> list[NamedResource]:
             pass
         leaked.append(resource)
     return leaked
+
+
+def remove_files_outside(created: list[NamedResource]) -> list[NamedResource]:
+    """Remove each file or folder the run created outside its own folder that is still there; return those.
+
+    Only what the run created (the path did not exist when it was opened or made): a file it merely
+    changed is not the checks' to delete. Deepest first, so that a folder it made is empty when reached.
+    """
+    left = []
+    files = {resource.name: resource for resource in created if resource.kind == "file"}
+    for path in sorted(files, key=len, reverse=True):
+        target = Path(path)
+        if not (target.exists() or target.is_symlink()):
+            continue
+        left.append(files[path])
+        with contextlib.suppress(OSError):
+            if target.is_dir() and not target.is_symlink():
+                target.rmdir()  # only if empty: what else is in it is not the run's
+            else:
+                target.unlink()
+    return sorted(left, key=lambda resource: resource.name)
 
 
 @dataclass
@@ -151,6 +176,11 @@ class Run:
     truncated: bool = False  # it printed more than OUTPUT_LIMIT bytes to stdout or stderr; the rest was dropped
     created: list[NamedResource] = field(default_factory=list)  # named semaphores and segments its processes made
     leaked: list[NamedResource] = field(default_factory=list)  # of those, still there once all had ended; removed
+    # files and folders it created outside its own folder that were still there at the end; removed
+    outside_files: list[NamedResource] = field(default_factory=list)
+    memory_mib: int = memory.DEFAULT_MIB  # what all its processes together were allowed to hold
+    memory_peak: int = 0  # bytes: the most they held at once, as the cgroup or the samples saw it (0: unknown)
+    over_memory: bool = False  # they held more than memory_mib, and the run was stopped
     used_start_method: str = ""  # where it first used the default start method, if it was asked to note that
     reused: bool = False  # an earlier passing run with the same content, not run again (harness/reuse.py)
 
@@ -221,6 +251,10 @@ def isolated_interpreter(python: str) -> str:
     return str(isolated)
 
 
+# The number of cores runs on CPython 3.13+ are told they have (PYTHON_CPU_COUNT): not this machine's.
+OTHER_CPU_COUNT = (os.cpu_count() or 1) + 1
+
+
 def program_environment(root: Path = ROOT, scratch: Path | None = None, python: str | None = None) -> dict[str, str]:
     """The environment of a run: the caller's, minus what changes printing, plus a private temp folder."""
     # No PYTHONHASHSEED: a reader's interpreter orders a set of strings differently in every run, and so
@@ -232,6 +266,11 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None, python: 
     if python is not None:
         major, minor, _ = release(python)
         paths.append(ENGINES / f"python{major}.{minor}")
+        if (major, minor) >= (3, 13):
+            # Runs on 3.13+ see another machine: os.cpu_count() and os.process_cpu_count() answer this.
+            # A sample that shows this machine's count then fails on one interpreter and passes on another,
+            # before it is recorded; a reader's machine has its own count.
+            env["PYTHON_CPU_COUNT"] = str(OTHER_CPU_COUNT)
     env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
     if scratch is not None:
         # A home of its own, checked for files like the others: what a library writes to a reader's home
@@ -369,6 +408,8 @@ def become_subreaper() -> bool:
 # run is found and stopped. Elsewhere (cgroup_parent() is None: GitHub's runners, macOS) a
 # process that left the session is found by the variable RUN_MARK, which every process of
 # the run inherits: only one that also empties its environment and execs goes unseen there.
+# On Windows a Job Object holds the run (harness/windows_job.py); where none can be made, the
+# processes descended from the program by parent ids are taken for the run's.
 RUN_MARK = "SNIPPETS_RUN"
 CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids")
 _CGROUPS: dict[int, Path] = {}  # a run's pid (= its session) -> its cgroup folder
@@ -377,7 +418,8 @@ _CGROUP_PARENT: list[Path | None] = []  # filled on first use: where this check'
 _CGROUP_LOCK = threading.Lock()
 # Moves itself into the cgroup whose cgroup.procs is $0, then becomes the program: no process
 # of the run exists before it is inside.
-JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"'
+# Its arguments: the cgroup.procs files to join, then "--", then the command.
+JOIN_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 
 
 def cgroup_parent() -> Path | None:
@@ -407,6 +449,7 @@ def _make_cgroup_parent() -> Path | None:
                 parent.rmdir()
             continue
         atexit.register(_remove_cgroup, parent)
+        memory.enable_in(parent)
         return parent
     return None
 
@@ -596,6 +639,52 @@ def _reader(fd: int, chunks: list[bytes], overflow: threading.Event) -> threadin
     return thread
 
 
+def _windows_job(memory_mib: int) -> windows_job.Job | None:
+    """A Job Object for a run (Windows), or None where one cannot be made: the run is then found by parent ids."""
+    try:
+        return windows_job.Job(memory_mib * 2**20)
+    except OSError:
+        return None
+
+
+def _windows_flags(job: windows_job.Job | None) -> int:
+    group = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    return group | (windows_job.CREATE_SUSPENDED if job is not None else 0)
+
+
+def _contain_in_job(process: subprocess.Popen[bytes], job: windows_job.Job) -> windows_job.Job | None:
+    """Put the suspended program in its job, then let it run; without the job if that fails."""
+    handle = int(process._handle)  # type: ignore[attr-defined]
+    try:
+        job.add(handle)
+    except OSError:
+        job.close()
+        job = None  # type: ignore[assignment]
+    try:
+        windows_job.Job.resume(handle)
+    except OSError:
+        process.kill()
+        raise
+    return job
+
+
+def _job_leftovers(job: windows_job.Job) -> tuple[list[str], list[str]]:
+    """The processes of the run still alive after the grace period, killed; and those that survived that."""
+    end = time.monotonic() + LEFTOVER_GRACE
+    pids = job.pids()
+    while pids and time.monotonic() < end:
+        time.sleep(0.05)
+        pids = job.pids()
+    leftovers = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            leftovers.append(f"{pid} {' '.join(psutil.Process(pid).cmdline())}")
+    if pids:
+        job.kill()
+        time.sleep(0.2)
+    return leftovers, [str(pid) for pid in job.pids()]
+
+
 def _kill_tree(processes: list[psutil.Process]) -> None:
     for process in processes:
         with contextlib.suppress(psutil.Error):
@@ -613,6 +702,7 @@ def run_program(
     root: Path = ROOT,
     extra_env: dict[str, str] | None = None,
     alone: Path | None = None,
+    memory_mib: int = memory.DEFAULT_MIB,
 ) -> Run:
     """Run ``module`` under ``method``; stop it and all its processes after ``timeout`` seconds.
 
@@ -625,6 +715,8 @@ def run_program(
     printed everything it should; it is asked again whenever the program prints
     more. Once the program has printed nothing new for ``quiet`` seconds after
     that, the run is stopped as timed out, without waiting for the full ``timeout``.
+
+    All its processes together may hold ``memory_mib`` MiB (harness/memory.py says how that is held).
     """
     posix = setting("POSIX")
     if posix and not _ADOPTING:
@@ -635,10 +727,14 @@ def run_program(
     command = [python, "-c", LAUNCHER, method, module] if alone is None else [python, alone.name]
     cgroup = None
     parent = cgroup_parent() if posix else None
+    bounded = None
     if parent is not None:
         cgroup = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
-        command = ["/bin/sh", "-c", JOIN_CGROUP, str(cgroup / "cgroup.procs"), *command]
+        bounded = memory.bounded_group(cgroup, memory_mib)
+        joined = [cgroup / "cgroup.procs"] + ([bounded.procs] if bounded and bounded.version == 1 else [])
+        command = ["/bin/sh", "-c", JOIN_CGROUP, "sh", *map(str, joined), "--", *command]
     env = {**program_environment(root, scratch, python), **(extra_env or {})}
+    job = None if posix else _windows_job(memory_mib)
     launched = time.time()
     process = subprocess.Popen(
         command,
@@ -648,8 +744,10 @@ def run_program(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=posix,
-        creationflags=0 if posix else getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        creationflags=0 if posix else _windows_flags(job),
     )
+    if job is not None:
+        job = _contain_in_job(process, job)
     if cgroup is not None:
         _CGROUPS[process.pid] = cgroup
     elif posix:
@@ -667,6 +765,7 @@ def run_program(
     settled_since: float | None = None
     judged, done = -1, False  # how many output chunks hung() last saw, and what it said
     stacks: dict[int, str] = {}
+    held, over_memory, next_sample = 0, False, started  # sampled where no cgroup holds the bound
     while True:
         if posix:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -685,16 +784,32 @@ def run_program(
             settled_since = (settled_since or now) if done else None
             if settled_since is not None and now - settled_since >= quiet:
                 deadline = now
-        if now >= deadline:
-            timed_out = True
+        if bounded is not None and now >= next_sample:  # the kernel killed a process: the rest may wait forever
+            next_sample = now + memory.SAMPLE_EVERY
+            if bounded.killed_a_process():
+                over_memory, deadline = True, now
+        elif job is None and now >= next_sample:  # a job holds the bound itself
+            next_sample = now + memory.SAMPLE_EVERY
             if posix:
-                if settled_since is None:  # overstayed, rather than a hang that printed everything
+                members = [int(described.split()[0]) for described in session_processes(process.pid)]
+            else:
+                members = [process.pid, *(child.pid for child in tree_processes(process.pid, started_at))]
+            held = max(held, memory.resident(members))
+            if held > memory_mib * 1024 * 1024:
+                over_memory, deadline = True, now
+        if now >= deadline:
+            timed_out = not over_memory
+            if posix:
+                if settled_since is None and not over_memory:  # overstayed, rather than a hang that printed everything
                     stacks = _request_stacks(process.pid)
                 kill_group(process.pid)
                 _, status, usage = os.wait4(process.pid, 0)
                 process.returncode = os.waitstatus_to_exitcode(status)
                 cpu = usage.ru_utime + usage.ru_stime
-            else:  # Windows: no sessions; the tree by parent ids, orphans included
+            elif job is not None:  # Windows: the job holds every process of the run, and no other
+                job.kill()
+                process.wait()
+            else:  # Windows without a job: the tree by parent ids, orphans included
                 _kill_tree([psutil.Process(process.pid), *tree_processes(process.pid, started_at)])
                 process.wait()
             break
@@ -714,6 +829,11 @@ def run_program(
             kill_group(process.pid)
             remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
         survivors = remaining
+    elif job is not None:
+        leftovers, survivors = _job_leftovers(job)
+        held = job.peak_memory()
+        over_memory = over_memory or held >= memory_mib * 2**20  # allocations past the bound failed
+        job.close()
     else:
         end = time.monotonic() + LEFTOVER_GRACE
         remaining_tree = tree_processes(process.pid, started_at)
@@ -734,12 +854,17 @@ def run_program(
     start_method_file = scratch / START_METHOD_FILE
     used_start_method = start_method_file.read_text(errors="replace") if start_method_file.exists() else ""
     leaked = remove_leaked(created) if not survivors else []
+    outside_files = remove_files_outside(created) if not survivors else []
     copied = {f"cwd/{alone.name}"} if alone is not None else set()
     stray_files = (
         [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
     )  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
     _MARKS.pop(process.pid, None)
+    if bounded is not None:
+        held = bounded.peak()
+        over_memory = bounded.killed_a_process()
+        bounded.remove()
     if cgroup is not None:
         _CGROUPS.pop(process.pid, None)
         _remove_cgroup(cgroup)  # empty now, unless a process survived SIGKILL (reported as a survivor)
@@ -775,5 +900,9 @@ def run_program(
         truncated=overflow.is_set(),
         created=created,
         leaked=leaked,
+        outside_files=outside_files,
+        memory_mib=memory_mib,
+        memory_peak=held,
+        over_memory=over_memory,
         used_start_method=used_start_method,
     )

@@ -159,6 +159,7 @@ class Rules:
     orders: list[OrderRule] = field(default_factory=list)
     sames: list[SameRule] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
+    memory_mib: int | None = None  # what the run's processes may hold together, if more than the default
     exclusive: bool = False  # the run has the cores to itself: no other program runs meanwhile
     # (why, rule line): the program uses no start method of multiprocessing's default context, so it runs
     # under the first method only, and a run that does use the default method fails
@@ -265,6 +266,10 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             rules.timeout = float(rest)
         except ValueError:
             raise SampleError(path, line, "write `timeout SECONDS`") from None
+    elif keyword == "memory":
+        if not re.fullmatch(r"[1-9]\d* MiB", rest):
+            raise SampleError(path, line, "write `memory N MiB`: what the run's processes may hold together")
+        rules.memory_mib = int(rest.split()[0])
     elif keyword == "needs":
         if rest not in KNOWN:
             raise SampleError(path, line, f"write `needs SERVER`, SERVER one of: {', '.join(KNOWN)}")

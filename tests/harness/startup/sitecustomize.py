@@ -132,6 +132,161 @@ def _record_named_resources() -> None:
     _multiprocessing.SemLock = SemLock
 
 
+_LIBRARIES = (os.path.dirname(os.__file__), "<", __file__)  # stdlib, frozen modules, this file
+
+
+def _program_frame(depth: int) -> str:
+    """``file:line`` of the innermost frame outside the standard library and the installed engines."""
+    frame = sys._getframe(depth)
+    innermost = frame
+    while frame is not None:
+        name = frame.f_code.co_filename
+        installed = f"{os.sep}.engines{os.sep}" in name or "site-packages" in name
+        if not name.startswith(_LIBRARIES) and not installed:
+            return f"{name}:{frame.f_lineno}"
+        frame = frame.f_back
+    return f"{innermost.f_code.co_filename}:{innermost.f_lineno}"  # no program frame: say where, at least
+
+
+def _append(path: str, line: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line.encode("utf-8", "replace"))  # one write: lines of processes never mix
+    finally:
+        os.close(descriptor)
+
+
+# The audit events (PEP 578) by which Python code creates a file or folder, and the argument that names it.
+_CREATING = {"open": 0, "os.mkdir": 0, "os.rename": 1, "os.replace": 1, "os.symlink": 1, "os.link": 1}
+_WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
+
+
+def _record_files_created_outside() -> None:
+    """Note each file or folder this process creates outside the run's own folder, and the line that did it.
+
+    An audit hook sees every ``open()`` for writing, ``os.open()``, ``mkdir``, rename, link and
+    symlink that Python code makes, whatever path it names: the real home found through ``pwd``,
+    a literal ``/tmp/...``. One line ``file<TAB>path<TAB>file:line`` per path that did not exist yet.
+    Once the run has ended, the harness reports (and removes) each one still there. The run's own
+    folder ($SNIPPETS_RUN: its working, temporary and home folders) is checked apart, by a scan.
+    Not seen: files that native code writes (a C library's fopen(), a server the program starts).
+    """
+    names, run = os.environ.get("SNIPPETS_NAMES_FILE"), os.environ.get("SNIPPETS_RUN")
+    if not names or not run:
+        return
+    allowed = [os.path.realpath(run)]
+    if os.environ.get("COVERAGE_FILE"):  # the coverage check's data, outside the run's folder
+        allowed.append(os.path.realpath(os.path.dirname(os.environ["COVERAGE_FILE"])))
+    if os.environ.get("SNIPPETS_TIMELINE_FILE"):  # the events of the run an update records for the timeline
+        allowed.append(os.path.realpath(os.environ["SNIPPETS_TIMELINE_FILE"]))
+    import _thread
+
+    busy: set[int] = set()  # threads in the hook: its own writes and lookups are not the program's
+
+    def creates(event: str, args: tuple) -> str | None:  # type: ignore[type-arg]
+        if event == "open":
+            path, mode, flags = args
+            if isinstance(mode, str) and not set(mode) & set("wax+"):
+                return None
+            if not isinstance(mode, str) and not flags & _WRITING:
+                return None
+        else:
+            path = args[_CREATING[event]]
+        if isinstance(path, int) or path is None:  # a descriptor, not a name
+            return None
+        path = os.path.realpath(os.fsdecode(os.fspath(path)))
+        parent = os.path.dirname(path)
+        if "__pycache__" in (os.path.basename(parent), os.path.basename(path)) or path.startswith(("/dev/", "/proc/")):
+            return None  # bytecode, as a reader's interpreter writes it; devices
+        if any(path == folder or path.startswith(folder + os.sep) for folder in allowed):
+            return None
+        return None if os.path.lexists(path) else path
+
+    def hook(event: str, args: tuple) -> None:  # type: ignore[type-arg]
+        thread = _thread.get_ident()
+        if event not in _CREATING or thread in busy:
+            return
+        busy.add(thread)
+        try:
+            path = creates(event, args)
+            if path is not None:
+                _append(names, f"file\t{path}\t{_program_frame(2)}\n")
+        except Exception:  # noqa: BLE001, S110 - a failed lookup must never break the program
+            pass
+        finally:
+            busy.discard(thread)
+
+    sys.addaudithook(hook)
+
+
+def _record_process_starts() -> None:
+    """Note each process this one starts, and the program's line that started it: ``process<TAB>pid<TAB>file:line``.
+
+    So that a process left running after the program ended is blamed on the line that started it.
+    multiprocessing's ``Process.start()`` (every start method, pools and executors included) and
+    ``subprocess.Popen`` are wrapped when their modules are first imported, not before: importing
+    subprocess costs every process of every run 3 ms.
+    """
+    names = os.environ.get("SNIPPETS_NAMES_FILE")
+    if not names:
+        return
+
+    def note_start(process: object) -> None:
+        pid = getattr(process, "pid", None)
+        if pid is not None:
+            _append(names, f"process\t{pid}\t{_program_frame(3)}\n")
+
+    def wrap_start(module: object) -> None:
+        base = module.BaseProcess  # type: ignore[attr-defined]
+        start = base.start
+
+        def noting_start(self):  # type: ignore[no-untyped-def]
+            start(self)
+            note_start(self)
+
+        base.start = noting_start
+
+    def wrap_popen(module: object) -> None:
+        popen = module.Popen  # type: ignore[attr-defined]
+        init = popen.__init__
+
+        def noting_init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            init(self, *args, **kwargs)
+            note_start(self)
+
+        popen.__init__ = noting_init
+
+    wrappers = {"multiprocessing.process": wrap_start, "subprocess": wrap_popen}
+    for name, wrap in list(wrappers.items()):
+        if name in sys.modules:
+            wrap(sys.modules[name])
+            del wrappers[name]
+
+    class WrapOnImport:
+        """A finder that lets the others find the module, then wraps what it defines once it has run."""
+
+        @staticmethod
+        def find_spec(name, path=None, target=None):  # type: ignore[no-untyped-def]
+            if name not in wrappers:
+                return None
+            import importlib.machinery
+
+            spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+            if spec is None or spec.loader is None:
+                return spec
+            loader, wrap = spec.loader, wrappers.pop(name)
+            exec_module = loader.exec_module
+
+            def exec_then_wrap(module):  # type: ignore[no-untyped-def]
+                exec_module(module)
+                wrap(module)
+
+            loader.exec_module = exec_then_wrap  # type: ignore[method-assign]
+            return spec
+
+    sys.meta_path.insert(0, WrapOnImport)  # type: ignore[arg-type]
+
+
 def _record_default_start_method() -> None:
     """Note where this process first uses multiprocessing's default start method, for a `no-start-method` program.
 
@@ -252,6 +407,8 @@ def _record_timeline() -> None:
 
 _write_stacks_on_sigusr1()
 _record_named_resources()
+_record_files_created_outside()
+_record_process_starts()
 _record_default_start_method()
 _record_timeline()
 if hasattr(os, "register_at_fork"):
