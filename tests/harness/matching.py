@@ -321,6 +321,10 @@ def _where(lines: list[Line], side: str, is_template: bool) -> list[Line]:
     return [line for line in lines if line.channel == side]
 
 
+# A value of an `increasing` rule: the text before its last number (which names the sequence), the number, the rest.
+SEQUENCE = re.compile(r"(.*?)(\d+)(\D*)")
+
+
 def match_output(sample: Sample, output: list[str]) -> list[Problem]:
     """Every way ``output`` breaks the rules of ``sample``; empty when it matches."""
     rules = sample.rules
@@ -369,6 +373,42 @@ def match_output(sample: Sample, output: list[str]) -> list[Problem]:
                     f"{late.number} {late.raw!r} comes after output line {early.number} {early.raw!r}",
                 )
             )
+    for bound in rules.ranges:
+        for line in run_lines:
+            for value in line.values.get(bound.placeholder, []):
+                try:
+                    inside = bound.low <= float(value) <= bound.high
+                except ValueError:
+                    inside = False
+                if not inside:
+                    problems.append(
+                        Problem(
+                            "range",
+                            line.stream,
+                            f"range rule at line {bound.line}: {bound.placeholder} is {value.strip()!r} in output "
+                            f"line {line.number} {line.raw!r}, outside {bound.low:g}..{bound.high:g}",
+                        )
+                    )
+    for placeholder, rule_line in rules.increasing.items():
+        for stream, lines in run_streams.items():
+            last: dict[tuple[str, str], tuple[int, Line]] = {}
+            for line in lines:
+                for value in line.values.get(placeholder, []):
+                    parts = SEQUENCE.fullmatch(value.strip())
+                    if parts is None:
+                        continue
+                    key, number = (parts.group(1), parts.group(3)), int(parts.group(2))
+                    if key in last and number <= last[key][0]:
+                        earlier = last[key][1]
+                        problems.append(
+                            Problem(
+                                "increasing",
+                                stream,
+                                f"increasing rule at line {rule_line}: in stream {stream}, output line {line.number} "
+                                f"{line.raw!r} comes after output line {earlier.number} {earlier.raw!r}",
+                            )
+                        )
+                    last[key] = (number, line)
     for same in rules.sames:
         left = [
             value for line in run_lines if line.text == same.left for value in line.values.get(same.placeholder, [])
@@ -492,6 +532,23 @@ def check_sample(sample: Sample) -> None:
                     same.line,
                     f"same rule: {side!r} is not a normalised line of the recorded run containing {same.placeholder}",
                 )
+    redacted = {redaction.placeholder for redaction in rules.redactions}
+    named = [(bound.placeholder, bound.line) for bound in rules.ranges]
+    named += [(placeholder, line) for placeholder, (_, line) in rules.free.items()]
+    named += list(rules.increasing.items())
+    named += [(placeholder, verdict.line) for verdict in rules.verdicts for placeholder in verdict.placeholders]
+    for placeholder, line in named:
+        if placeholder not in redacted:
+            raise SampleError(sample.path, line, f"no `redact {placeholder} REGEX` rule declares {placeholder}")
+    for verdict in rules.verdicts:
+        found = [line for line in lines if line.raw == verdict.text]
+        if not found or any(line.text != line.raw for line in found):
+            raise SampleError(
+                sample.path,
+                verdict.line,
+                f"verdict {verdict.text!r} is not a line of the recorded run that every run must print as it is "
+                "(no rule may redact or ignore it)",
+            )
     if sample.stderr and not rules.stderr:
         raise SampleError(sample.path, sample.first_stderr_line, UNDECLARED_STDERR)
     for rule in rules.stderr:

@@ -118,6 +118,23 @@ def requirements(rules: Rules, streams: list[str]) -> list[str]:
     for same in rules.sames:
         how = "in any order" if same.as_multiset else "in the same order"
         items.append(f"The values in {_quoted(same.left)} lines are those in {_quoted(same.right)} lines, {how}.")
+    for bound in rules.ranges:
+        items.append(
+            f"Each <code>{html.escape(bound.placeholder)}</code> value is from {bound.low:g} to {bound.high:g}."
+        )
+    for placeholder in rules.increasing:
+        items.append(
+            f"The <code>{html.escape(placeholder)}</code> values of one sequence (the same text before the last "
+            "number) come in increasing order in each process's lines."
+        )
+    for verdict in rules.verdicts:
+        names = ", ".join(f"<code>{html.escape(name)}</code>" for name in verdict.placeholders)
+        items.append(
+            f"{_quoted(verdict.text)} is the program's own check of the {names} values: a run in which it fails "
+            "prints False there, and fails."
+        )
+    for placeholder, (reason, _) in rules.free.items():
+        items.append(f"Any <code>{html.escape(placeholder)}</code> value is right: {html.escape(reason)}.")
     if rules.expect_hang:
         items.append(
             f"<strong>Hangs by design</strong>: the checks stop it once it has printed these lines and then "

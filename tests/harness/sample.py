@@ -109,6 +109,25 @@ class OrderRule:
 
 
 @dataclass(frozen=True)
+class RangeRule:
+    """Every value redacted as ``placeholder`` is a number from ``low`` to ``high``."""
+
+    placeholder: str
+    low: float
+    high: float
+    line: int
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """The program checks the values of ``placeholders`` itself, and prints ``text`` when they are right."""
+
+    text: str
+    placeholders: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class SameRule:
     """Values redacted as ``placeholder`` in ``left`` lines equal those in ``right`` lines."""
 
@@ -158,6 +177,10 @@ class Rules:
     ignored: list[PatternRule] = field(default_factory=list)
     orders: list[OrderRule] = field(default_factory=list)
     sames: list[SameRule] = field(default_factory=list)
+    ranges: list[RangeRule] = field(default_factory=list)
+    verdicts: list[VerdictRule] = field(default_factory=list)
+    free: dict[str, tuple[str, int]] = field(default_factory=dict)  # placeholder -> (why any value is right, line)
+    increasing: dict[str, int] = field(default_factory=dict)  # placeholder -> rule line: its sequences only grow
     timeout: float = DEFAULT_TIMEOUT
     memory_mib: int | None = None  # what the run's processes may hold together, if more than the default
     exclusive: bool = False  # the run has the cores to itself: no other program runs meanwhile
@@ -255,6 +278,25 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         rules.orders.append(
             OrderRule(before.strip('"'), before.startswith('"'), after.strip('"'), after.startswith('"'), line)
         )
+    elif keyword == "range":
+        match = re.fullmatch(r"(\{[a-z_][a-z0-9_]*\})\s+(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)", rest)
+        if match is None or float(match.group(2)) > float(match.group(3)):
+            raise SampleError(path, line, "write `range {name} LOW..HIGH`, two numbers, LOW first")
+        rules.ranges.append(RangeRule(match.group(1), float(match.group(2)), float(match.group(3)), line))
+    elif keyword == "verdict":
+        match = re.fullmatch(r'"([^"]+)"\s+checks((?:\s+\{[a-z_][a-z0-9_]*\})+)', rest)
+        if match is None:
+            raise SampleError(path, line, 'write `verdict "LINE" checks {name} ...`: the line the program prints')
+        rules.verdicts.append(VerdictRule(match.group(1), tuple(match.group(2).split()), line))
+    elif keyword == "increasing":
+        if not PLACEHOLDER.match(rest):
+            raise SampleError(path, line, "write `increasing {name}`: in each stream its sequences only grow")
+        rules.increasing[rest] = line
+    elif keyword == "free":
+        placeholder, _, reason = rest.partition(" ")
+        if not PLACEHOLDER.match(placeholder) or not reason.strip():
+            raise SampleError(path, line, "write `free {name} REASON`: why any value is right there")
+        rules.free[placeholder] = (reason.strip(), line)
     elif keyword == "same":
         match = re.fullmatch(r'(\{[a-z_][a-z0-9_]*\}):\s*"([^"]*)"\s*(==|~=)\s*"([^"]*)"', rest)
         if match is None:
