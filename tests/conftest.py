@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness import badges, charts, running
+from harness import badges, charts, settings
 from harness.matrix import matrix_table
 from harness.pool import (
     ALONE,
@@ -135,8 +135,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # As on macOS, whose TMPDIR is 48 characters long: the runs must not inherit a long
     # temporary folder, or forkserver and manager sockets overflow AF_UNIX's limit.
     long_base = Path(tempfile.mkdtemp(prefix="temporary-folder-as-long-as-on-macos-"))
-    running.SCRATCH_BASE = str(long_base / ("x" * max(0, 64 - len(str(long_base)))))
-    Path(running.SCRATCH_BASE).mkdir(exist_ok=True)
+    settings.SCRATCH_BASE = str(long_base / ("x" * max(0, 64 - len(str(long_base)))))
+    Path(settings.SCRATCH_BASE).mkdir(exist_ok=True)
     config.add_cleanup(lambda: shutil.rmtree(long_base, ignore_errors=True))
 
 

@@ -18,11 +18,11 @@ import psutil
 import pytest
 from contribution import LEAVES_A_CHILD_RUNNING, contribute
 
-from harness import running
+from harness import containment, running, settings
 from harness.checks import judge, load_sample, stale_traceback
+from harness.containment import alive_in_group
 from harness.pool import ALONE, run_against_sample
 from harness.programs import SNIPPETS, Program, methods_for
-from harness.running import alive_in_group
 from harness.sample import Sample, parse_sample
 from harness.update import update_sample
 
@@ -467,12 +467,12 @@ def test_a_daemon_that_leaves_the_session_and_closes_its_output_is_found_and_sto
     tmp_path: Path, method: str, contained: str
 ) -> None:
     """Where no cgroup holds the run (GitHub's runners, macOS), the variable the daemon inherits finds it."""
-    if contained == "in a cgroup" and not running.cgroup_parent():
+    if contained == "in a cgroup" and not containment.cgroup_parent():
         pytest.skip("this machine lets the checks make no cgroup; the run without one is the other case")
     program = contribute(tmp_path, DAEMON, [], ["done"])
     sample = load_sample(program)
     assert isinstance(sample, Sample)
-    with running.faked(CGROUPS=contained == "in a cgroup"):
+    with settings.faked(CGROUPS=contained == "in a cgroup"):
         run = run_against_sample(program, method, sys.executable)
     message = judge(run, sample)
     assert message is not None and "left processes running after it exited" in message, message
@@ -829,12 +829,12 @@ def test_a_run_that_holds_more_memory_than_its_bound_is_stopped_and_told_how_to_
     tmp_path: Path, held: str
 ) -> None:
     """The bound counts the run's processes together: here a child holds it, not main."""
-    if held == "by a cgroup" and not running.cgroup_parent():
+    if held == "by a cgroup" and not containment.cgroup_parent():
         pytest.skip("this machine lets the checks make no cgroup; the sampled bound is the other case")
     program = contribute(tmp_path, HOLDER.format(mib=400), ["memory 200 MiB"], ["held 400 MiB"])
     sample = load_sample(program)
     assert isinstance(sample, Sample)
-    with running.faked(CGROUPS=held == "by a cgroup"):
+    with settings.faked(CGROUPS=held == "by a cgroup"):
         run = run_against_sample(program, "fork", sys.executable)
     message = judge(run, sample)
     assert run.over_memory and message is not None, message

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 from contribution import LEAVES_A_CHILD_RUNNING, contribute
 
 import dev
-from harness import running
+from harness import containment, running, settings
 from harness.browsers import find_chrome
 from harness.checks import judge, load_sample
 from harness.pool import release, run_against_sample
@@ -32,7 +33,7 @@ def fake() -> Iterator[Callable[..., None]]:
     The check's own program runs, in other threads meanwhile, see the real platform.
     """
     with contextlib.ExitStack() as stack:
-        yield lambda **settings: stack.enter_context(running.faked(**settings))
+        yield lambda **values: stack.enter_context(settings.faked(**values))
 
 
 MACOS_TMPDIR_LENGTH = 64  # macOS runners: 48 characters; Linux allows 4 bytes more per socket path than macOS
@@ -137,15 +138,15 @@ def test_the_process_tree_is_found_by_parent_ids_as_on_windows() -> None:
     )
     try:
         deadline = time.monotonic() + 10
-        while not running.tree_processes(parent.pid, started) and time.monotonic() < deadline:
+        while not containment.tree_processes(parent.pid, started) and time.monotonic() < deadline:
             time.sleep(0.05)
-        tree = running.tree_processes(parent.pid, started)
+        tree = containment.tree_processes(parent.pid, started)
         assert len(tree) == 1 and "time.sleep(30)" in " ".join(tree[0].cmdline())
     finally:
-        running._kill_tree([*running.tree_processes(parent.pid, started)])
+        containment._kill_tree([*containment.tree_processes(parent.pid, started)])
         parent.kill()
         parent.wait()
-    assert running.tree_processes(parent.pid, started) == []
+    assert containment.tree_processes(parent.pid, started) == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="start_new_session is POSIX")
@@ -164,7 +165,7 @@ def test_a_process_that_keeps_the_output_open_cannot_hold_up_the_checks(tmp_path
     )
     started = time.monotonic()
     run = run_against_sample(program, "fork", sys.executable)
-    assert time.monotonic() - started < 2 * running.LEFTOVER_GRACE + 2
+    assert time.monotonic() - started < 2 * containment.LEFTOVER_GRACE + 2
     sample = load_sample(program)
     assert isinstance(sample, Sample)
     verdict = judge(run, sample)
@@ -206,11 +207,11 @@ def test_a_timed_out_run_on_macos_leaves_no_semaphore_behind(tmp_path: Path, fak
 def test_a_faked_platform_is_seen_by_the_test_s_own_thread_only(fake: Callable[..., None]) -> None:
     """The check's program runs go on in other threads while these tests fake another platform."""
     fake(PLATFORM="darwin", POSIX=False)
-    seen_elsewhere = ThreadPoolExecutor(1).submit(lambda: (running.setting("PLATFORM"), running.setting("POSIX")))
-    assert (running.setting("PLATFORM"), running.setting("POSIX")) == ("darwin", False)
+    seen_elsewhere = ThreadPoolExecutor(1).submit(lambda: (settings.setting("PLATFORM"), settings.setting("POSIX")))
+    assert (settings.setting("PLATFORM"), settings.setting("POSIX")) == ("darwin", False)
     assert seen_elsewhere.result() == (sys.platform, os.name == "posix")
     with pytest.raises(ValueError, match="cannot fake"):
-        running.faked(ROOT="/elsewhere").__enter__()
+        settings.faked(ROOT="/elsewhere").__enter__()
 
 
 def test_the_two_test_processes_give_one_exit_status() -> None:
@@ -297,7 +298,7 @@ def test_where_no_job_object_can_be_made_the_windows_path_goes_on_without_one() 
 
     with pytest.raises(OSError, match="Windows only"):
         windows_job.Job(2**20)
-    assert running._windows_job(1024) is None
+    assert containment._windows_job(1024) is None
 
 
 @pytest.mark.skipif(sys.platform != "win32", reason="a Job Object exists on Windows only: the Windows cells run this")
@@ -311,3 +312,42 @@ def test_a_windows_run_is_held_in_a_job_that_finds_and_ends_what_it_leaves(tmp_p
     run = run_against_sample(program, "spawn", sys.executable)
     assert any("time.sleep(60)" in leftover for leftover in run.leftovers), run.leftovers
     assert run.survivors == [] and run.memory_peak > 0, (run.survivors, run.memory_peak)
+
+
+SLEEPER_WITH_A_CHILD = (
+    "import subprocess, sys, time; "
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); time.sleep(30)"
+)
+
+
+@pytest.mark.parametrize("kind", ["session", "cgroup", "tree"])
+def test_each_containment_finds_every_process_of_its_run_and_stops_them_all(kind: str) -> None:
+    """Each system's piece on its own: a program and its child are found, and a stop leaves neither."""
+    if kind == "cgroup" and containment.cgroup_parent() is None:
+        pytest.skip("this machine lets the checks make no cgroup")
+    if kind != "tree" and os.name != "posix":
+        pytest.skip("sessions and cgroups are POSIX")
+    parent = containment.cgroup_parent()
+    holder = {
+        "session": lambda: containment.SessionContainment(256),
+        "cgroup": lambda: containment.CgroupContainment(256, parent),  # type: ignore[arg-type]
+        "tree": lambda: containment.TreeContainment(256),
+    }[kind]()
+    env = {**os.environ, containment.RUN_MARK: f"containment-test-{kind}"}
+    command = holder.command([sys.executable, "-c", SLEEPER_WITH_A_CHILD])
+    process = subprocess.Popen(command, env=env, **holder.popen_options())
+    holder = containment.start_inside(holder, process, env)
+    try:
+        deadline = time.monotonic() + 10
+        while len(holder.members()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        members = holder.members()
+        assert process.pid in members and len(members) == 2, members
+        holder.stop(ask_where=False)
+        assert process.returncode is not None
+        _, survivors, _ = holder.leftovers(timed_out=True)
+        assert survivors == [] and not [
+            pid for pid in members if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        ]
+    finally:
+        holder.close()

@@ -97,7 +97,7 @@ def _v1_parent() -> Path | None:
 def bounded_group(run_cgroup: Path | None, mib: int) -> MemoryGroup | None:
     """A cgroup that bounds the run's memory to ``mib`` MiB, or None where the machine allows none.
 
-    ``run_cgroup`` is the run's own cgroup (running.cgroup_parent), if it has one.
+    ``run_cgroup`` is the run's own cgroup (containment.CgroupContainment), if it has one.
     """
     bound = str(mib * 1024 * 1024)
     if run_cgroup is not None and (run_cgroup / "memory.max").exists():

@@ -8,9 +8,7 @@ is executed exactly as ``python -m snippets.<guide>.<program>`` would.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import ctypes
 import functools
 import hashlib
 import os
@@ -22,14 +20,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import psutil
-
-from . import memory, windows_job
+from . import memory
+from .containment import LEFTOVER_GRACE, RUN_MARK, TRACKER_CLEANUP, Containment, contain, start_inside
+from .settings import setting
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,11 +71,6 @@ REMOVED_VARIABLES = (
 if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-POSIX = os.name == "posix"  # read through setting(), so that a test can take the Windows path on Linux
-PLATFORM = sys.platform  # likewise, for the Linux-only details (tests/test_platforms.py)
-CGROUPS = True  # whether runs go in cgroups where the machine allows it (a test turns it off: GitHub's runners, macOS)
-LEFTOVER_GRACE = 3.0  # seconds a finished run's helper processes get to exit by themselves
-STACK_DUMP_WAIT = 0.5  # seconds the processes of a run that overstayed get to write where they are
 STARTUP = Path(__file__).resolve().parent / "startup"  # sitecustomize.py: stack dumps on SIGUSR1
 
 
@@ -295,36 +287,6 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None, python: 
 SCRATCH_PREFIX = "snippet-run-"
 SOCKET_PATH_LIMIT = 103
 SOCKET_PATH_UNDER_SCRATCH = len("/snippet-run-XXXXXXXX/tmp/pymp-XXXXXXXX/listener-XXXXXXXX")
-SCRATCH_BASE: str | None = None  # where scratch folders go; None: the temporary folder (the checks set it)
-SCRATCH_FALLBACK = True  # whether a scratch folder goes under /tmp when SCRATCH_BASE is too long for sockets
-
-_FAKED = threading.local()  # what a test pretends, in its own thread only (see faked)
-FAKEABLE = ("POSIX", "PLATFORM", "SCRATCH_BASE", "SCRATCH_FALLBACK", "CGROUPS")
-
-
-def setting(name: str) -> Any:
-    """One of FAKEABLE as this thread sees it: what a test pretends, or the module's value."""
-    return getattr(_FAKED, name, globals()[name])
-
-
-@contextlib.contextmanager
-def faked(**settings: object) -> Iterator[None]:
-    """Pretend, in this thread only, that settings of FAKEABLE have these values (tests/test_platforms.py).
-
-    The check's own program runs go on meanwhile in other threads, and must
-    not see a faked platform or folder, as they would if a test changed the
-    module's values.
-    """
-    unknown = settings.keys() - set(FAKEABLE)
-    if unknown:
-        raise ValueError(f"cannot fake {sorted(unknown)}: only {FAKEABLE}")
-    before = dict(vars(_FAKED))
-    vars(_FAKED).update(settings)
-    try:
-        yield
-    finally:
-        vars(_FAKED).clear()
-        vars(_FAKED).update(before)
 
 
 def scratch_parent(base: str | None = None) -> str:
@@ -352,271 +314,6 @@ def _stray_files(scratch: Path) -> list[str]:
     )
 
 
-def _catches_sigusr1(pid: str) -> bool:
-    """Whether the process has a handler for SIGUSR1 (Linux: SigCgt in /proc/<pid>/status).
-
-    A process still starting up has none yet, and SIGUSR1 would kill it, which would
-    change what the rest of the run does and mislead whoever reads the failure.
-    """
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    caught = re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M)
-    return bool(caught and int(caught.group(1), 16) >> (signal.SIGUSR1 - 1) & 1)
-
-
-def _request_stacks(group: int) -> dict[int, str]:
-    """Ask every process of the session to write its threads' stacks; return {pid: command line}."""
-    processes = dict(described.split(" ", 1) for described in session_processes(group))
-    for pid, command in processes.items():
-        # Linux tells whether a process handles SIGUSR1; elsewhere, only Python processes are asked.
-        if not (_catches_sigusr1(pid) if setting("PLATFORM").startswith("linux") else "python" in command.lower()):
-            continue  # reported as "wrote no stack" below
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(pid), signal.SIGUSR1)
-    time.sleep(STACK_DUMP_WAIT)
-    return {int(pid): command for pid, command in processes.items()}
-
-
-PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
-_REAPED_CPU: dict[int, float] = {}  # session -> CPU seconds of its orphans that this process reaped
-_REAPED_LOCK = threading.Lock()
-_ADOPTING: list[bool] = []  # filled on the first run: whether this process adopts the runs' orphans
-
-
-def become_subreaper() -> bool:
-    """Adopt the orphans of every run (Linux), so their CPU time can be counted when they are reaped.
-
-    A run's forkserver and resource tracker outlive the program's main
-    process; without this they would be reparented to init, and their CPU
-    time would be missing from the run's total.
-    """
-    if not setting("PLATFORM").startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-# Containment. A session holds every process a run starts, unless one calls setsid() (a
-# daemon does) and leaves it. On Linux, where the checks may create control groups (as root
-# on this project's machines), each run also gets a cgroup of its own: a process cannot
-# leave it, whatever it does to its session, group or descriptors, so every process of the
-# run is found and stopped. Elsewhere (cgroup_parent() is None: GitHub's runners, macOS) a
-# process that left the session is found by the variable RUN_MARK, which every process of
-# the run inherits: only one that also empties its environment and execs goes unseen there.
-# On Windows a Job Object holds the run (harness/windows_job.py); where none can be made, the
-# processes descended from the program by parent ids are taken for the run's.
-RUN_MARK = "SNIPPETS_RUN"
-CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids")
-_CGROUPS: dict[int, Path] = {}  # a run's pid (= its session) -> its cgroup folder
-_MARKS: dict[int, tuple[str, float]] = {}  # a run's pid (= its session), where no cgroup holds it -> (RUN_MARK, start)
-_CGROUP_PARENT: list[Path | None] = []  # filled on first use: where this check's cgroups go, or None
-_CGROUP_LOCK = threading.Lock()
-# Moves itself into the cgroup whose cgroup.procs is $0, then becomes the program: no process
-# of the run exists before it is inside.
-# Its arguments: the cgroup.procs files to join, then "--", then the command.
-JOIN_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
-
-
-def cgroup_parent() -> Path | None:
-    """A cgroup folder for this check's runs, or None where none can be made."""
-    if not setting("CGROUPS"):
-        return None
-    with _CGROUP_LOCK:
-        if not _CGROUP_PARENT:
-            _CGROUP_PARENT.append(_make_cgroup_parent())
-        return _CGROUP_PARENT[0]
-
-
-def _make_cgroup_parent() -> Path | None:
-    if not setting("PLATFORM").startswith("linux") or not setting("POSIX"):
-        return None
-    for mount in CGROUP_MOUNTS:
-        if not (Path(mount) / "cgroup.procs").is_file():
-            continue
-        parent = Path(mount) / f"snippets-checks-{os.getpid()}"
-        try:
-            parent.mkdir()
-            probe = parent / "probe"
-            probe.mkdir()
-            probe.rmdir()
-        except OSError:
-            with contextlib.suppress(OSError):
-                parent.rmdir()
-            continue
-        atexit.register(_remove_cgroup, parent)
-        memory.enable_in(parent)
-        return parent
-    return None
-
-
-def _remove_cgroup(folder: Path) -> None:
-    for child in sorted(folder.glob("*/"), reverse=True):
-        if (child / "cgroup.procs").is_file():
-            _remove_cgroup(child)
-    with contextlib.suppress(OSError):
-        folder.rmdir()
-
-
-def cgroup_members(session: int) -> set[int]:
-    folder = _CGROUPS.get(session)
-    if folder is None:
-        return set()
-    try:
-        return {int(pid) for pid in (folder / "cgroup.procs").read_text().split()}
-    except (OSError, ValueError):
-        return set()
-
-
-def marked_members(session: int) -> set[int]:
-    """The processes of a run that no cgroup holds, found by the RUN_MARK in their environment (POSIX)."""
-    mark = _MARKS.get(session)
-    if mark is None:
-        return set()
-    value, since = mark
-    found = set()
-    for process in psutil.process_iter(["create_time"]):
-        with contextlib.suppress(psutil.Error):
-            created = process.info["create_time"]  # None where psutil was denied it (ad_value): not ours to judge
-            if created is not None and created >= since and process.environ().get(RUN_MARK) == value:
-                found.add(process.pid)
-    return found
-
-
-def _session_of(pid: int) -> int | None:
-    try:
-        return os.getsid(pid)
-    except PermissionError:  # a system that answers getsid() only within one session: the group tells the same
-        with contextlib.suppress(OSError):
-            return os.getpgid(pid)
-    except OSError:
-        pass
-    return None
-
-
-def session_processes(session: int) -> list[str]:
-    """Live processes of a session (POSIX), as 'pid cmdline' strings.
-
-    Exited members that were adopted by this process are reaped on the way,
-    and their CPU time is added to the session's account.
-    """
-    found = []
-    contained = cgroup_members(session) | marked_members(session)
-    for pid in psutil.pids():
-        if pid not in contained and _session_of(pid) != session:
-            continue
-        try:
-            process = psutil.Process(pid)
-            with process.oneshot():
-                status, parent = process.status(), process.ppid()
-                if status in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
-                    if status == psutil.STATUS_ZOMBIE and parent == os.getpid() and pid != session:
-                        _reap(pid, session)  # the leader is waited for by its runner
-                    continue
-                command = " ".join(" ".join(process.cmdline()).split()) or process.name()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue  # it exited while we looked
-        found.append(f"{pid} {command}")
-    return found
-
-
-def tree_processes(root: int, since: float) -> list[psutil.Process]:
-    """Live processes descended from ``root`` by parent ids, started at or after ``since`` (Windows).
-
-    Windows has no sessions, and does not re-parent orphans: their parent id
-    still names the dead program, so the chain of parent ids finds them.
-    """
-    tree: list[psutil.Process] = []
-    parents = {root}
-    processes = []
-    for process in psutil.process_iter(["ppid", "create_time"]):
-        with contextlib.suppress(psutil.Error):
-            if process.info["create_time"] >= since - 1:  # an older process only reuses a parent's id
-                processes.append(process)
-    grew = True
-    while grew:
-        grew = False
-        for process in processes:
-            if process.pid not in parents and process.info["ppid"] in parents:
-                parents.add(process.pid)
-                tree.append(process)
-                grew = True
-    return [process for process in tree if process.is_running()]
-
-
-def _reap(pid: int, session: int) -> None:
-    try:
-        reaped, _, usage = os.wait4(pid, os.WNOHANG)
-    except ChildProcessError:
-        return  # another thread reaped it first
-    if reaped:
-        with _REAPED_LOCK:
-            _REAPED_CPU[session] = _REAPED_CPU.get(session, 0.0) + usage.ru_utime + usage.ru_stime
-
-
-def alive_in_group(group: int) -> list[str]:
-    """Processes still alive in the run's session (POSIX)."""
-    return session_processes(group)
-
-
-TRACKER = "multiprocessing.resource_tracker"
-# A leak warning the resource tracker prints when it cleans up after processes
-# the harness killed; for a run stopped on purpose it reports the kill, not the program.
-TRACKER_CLEANUP = re.compile(
-    r"^.*resource_tracker: There appear to be \d+ leaked .*\n(?:.*warnings\.warn\(.*\n)?", re.M
-)
-
-
-def kill_group(group: int) -> None:
-    """Kill every process of the run, letting its resource tracker go last.
-
-    The processes are first frozen with SIGSTOP, all of them, so that none
-    can react to another's death: a parent whose join() returned because its
-    child died first would print lines the program never prints.
-
-    Under spawn and forkserver, the semaphores of a queue are unlinked by the
-    run's resource tracker. Killed together with the program, it would leave
-    them in /dev/shm until the machine restarts, so it is spared until the
-    program's other processes are dead and it has cleaned up and exited.
-    """
-    frozen: set[int] = set()
-    while True:  # again until no new process appeared while freezing
-        pending = [
-            int(pid)
-            for pid, command in (described.split(" ", 1) for described in session_processes(group))
-            if TRACKER not in command and int(pid) not in frozen
-        ]
-        if not pending:
-            break
-        for pid in pending:
-            _signal(pid, signal.SIGSTOP)
-            frozen.add(pid)
-    for pid in frozen:
-        _signal(pid, signal.SIGKILL)
-    _wait_until_gone(group, LEFTOVER_GRACE)  # the tracker exits once nobody holds its pipe
-    for described in session_processes(group):  # whatever is still there: a tracker that hung, a stray
-        _signal(int(described.split()[0]), signal.SIGKILL)
-
-
-def _signal(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, number)
-
-
-def _wait_until_gone(group: int, seconds: float) -> list[str]:
-    """Poll until the group is empty or ``seconds`` pass; return what is still alive."""
-    end = time.monotonic() + seconds
-    alive = alive_in_group(group)
-    while alive and time.monotonic() < end:
-        time.sleep(0.05)
-        alive = alive_in_group(group)
-    return alive
-
-
 OUTPUT_LIMIT = 1_000_000  # bytes kept of each of stdout and stderr; a run that prints more fails
 _ABANDONED: list[object] = []  # pipes a process of a finished run still holds: never closed under a reader
 
@@ -639,57 +336,60 @@ def _reader(fd: int, chunks: list[bytes], overflow: threading.Event) -> threadin
     return thread
 
 
-def _windows_job(memory_mib: int) -> windows_job.Job | None:
-    """A Job Object for a run (Windows), or None where one cannot be made: the run is then found by parent ids."""
-    try:
-        return windows_job.Job(memory_mib * 2**20)
-    except OSError:
-        return None
+@dataclass
+class _Watched:
+    """How the wait for a run's program ended."""
+
+    cpu: float = 0.0  # the program's CPU seconds and those of the children it waited for
+    timed_out: bool = False
+    over_memory: bool = False
+    held: int = 0  # bytes: the most the run's processes held in the runner's samples
+    stacks: dict[int, str] = field(default_factory=dict)  # pid -> command line, of those asked where they waited
 
 
-def _windows_flags(job: windows_job.Job | None) -> int:
-    group = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    return group | (windows_job.CREATE_SUSPENDED if job is not None else 0)
-
-
-def _contain_in_job(process: subprocess.Popen[bytes], job: windows_job.Job) -> windows_job.Job | None:
-    """Put the suspended program in its job, then let it run; without the job if that fails."""
-    handle = int(process._handle)  # type: ignore[attr-defined]
-    try:
-        job.add(handle)
-    except OSError:
-        job.close()
-        job = None  # type: ignore[assignment]
-    try:
-        windows_job.Job.resume(handle)
-    except OSError:
-        process.kill()
-        raise
-    return job
-
-
-def _job_leftovers(job: windows_job.Job) -> tuple[list[str], list[str]]:
-    """The processes of the run still alive after the grace period, killed; and those that survived that."""
-    end = time.monotonic() + LEFTOVER_GRACE
-    pids = job.pids()
-    while pids and time.monotonic() < end:
-        time.sleep(0.05)
-        pids = job.pids()
-    leftovers = []
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            leftovers.append(f"{pid} {' '.join(psutil.Process(pid).cmdline())}")
-    if pids:
-        job.kill()
-        time.sleep(0.2)
-    return leftovers, [str(pid) for pid in job.pids()]
-
-
-def _kill_tree(processes: list[psutil.Process]) -> None:
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            process.kill()
-    psutil.wait_procs(processes, timeout=LEFTOVER_GRACE)
+def _watch(
+    holder: Containment,
+    out: list[bytes],
+    deadline: float,
+    memory_mib: int,
+    hung: Callable[[str], bool] | None,
+    quiet: float,
+) -> _Watched:
+    """Wait for the program to end, or stop the run: at its deadline, once a hang is proven, or past its memory."""
+    watched = _Watched()
+    settled_since: float | None = None
+    judged, done = -1, False  # how many output chunks hung() last saw, and what it said
+    next_sample = time.monotonic()
+    while True:
+        cpu = holder.exited()
+        if cpu is not None:
+            watched.cpu = cpu
+            return watched
+        now = time.monotonic()
+        if hung is not None:
+            if len(out) != judged:  # new output: judge it again (matching is costly; polling is every 10 ms)
+                judged = len(out)
+                done = hung(b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+                settled_since = None  # and the silence starts again
+            settled_since = (settled_since or now) if done else None
+            if settled_since is not None and now - settled_since >= quiet:
+                deadline = now
+        if now >= next_sample:
+            next_sample = now + memory.SAMPLE_EVERY
+            if holder.holds_memory():  # a cgroup killed a process, or a job refused memory: the rest may wait forever
+                watched.over_memory = holder.passed_memory()
+            else:
+                watched.held = max(watched.held, memory.resident(holder.members()))
+                watched.over_memory = watched.held > memory_mib * 2**20
+            if watched.over_memory:
+                deadline = now
+        if now >= deadline:
+            watched.timed_out = not watched.over_memory
+            # Where each process waits, for a run that overstayed (not a hang that printed everything)
+            ask_where = settled_since is None and not watched.over_memory
+            watched.stacks, watched.cpu = holder.stop(ask_where)
+            return watched
+        time.sleep(0.01)
 
 
 def run_program(
@@ -717,139 +417,42 @@ def run_program(
     that, the run is stopped as timed out, without waiting for the full ``timeout``.
 
     All its processes together may hold ``memory_mib`` MiB (harness/memory.py says how that is held).
+    The run's environment is program_environment's; what holds its processes, containment.contain's.
     """
-    posix = setting("POSIX")
-    if posix and not _ADOPTING:
-        _ADOPTING.append(become_subreaper())
     scratch = _make_scratch()
     if alone is not None:
         (scratch / "cwd" / alone.name).write_bytes(alone.read_bytes())
     command = [python, "-c", LAUNCHER, method, module] if alone is None else [python, alone.name]
-    cgroup = None
-    parent = cgroup_parent() if posix else None
-    bounded = None
-    if parent is not None:
-        cgroup = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
-        bounded = memory.bounded_group(cgroup, memory_mib)
-        joined = [cgroup / "cgroup.procs"] + ([bounded.procs] if bounded and bounded.version == 1 else [])
-        command = ["/bin/sh", "-c", JOIN_CGROUP, "sh", *map(str, joined), "--", *command]
     env = {**program_environment(root, scratch, python), **(extra_env or {})}
-    job = None if posix else _windows_job(memory_mib)
-    launched = time.time()
+    holder = contain(memory_mib)
     process = subprocess.Popen(
-        command,
+        holder.command(command),
         cwd=scratch / "cwd",
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=posix,
-        creationflags=0 if posix else _windows_flags(job),
+        **holder.popen_options(),
     )
-    if job is not None:
-        job = _contain_in_job(process, job)
-    if cgroup is not None:
-        _CGROUPS[process.pid] = cgroup
-    elif posix:
-        _MARKS[process.pid] = (env[RUN_MARK], launched - 1)  # create times are rounded: a second's margin
+    holder = start_inside(holder, process, env)
     out: list[bytes] = []
     err: list[bytes] = []
     overflow = threading.Event()
     assert process.stdout is not None and process.stderr is not None
     readers = [_reader(process.stdout.fileno(), out, overflow), _reader(process.stderr.fileno(), err, overflow)]
     started = time.monotonic()
-    started_at = time.time()
-    deadline = started + timeout
-    timed_out = False
-    cpu = 0.0
-    settled_since: float | None = None
-    judged, done = -1, False  # how many output chunks hung() last saw, and what it said
-    stacks: dict[int, str] = {}
-    held, over_memory, next_sample = 0, False, started  # sampled where no cgroup holds the bound
-    while True:
-        if posix:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                process.returncode = os.waitstatus_to_exitcode(status)
-                cpu = usage.ru_utime + usage.ru_stime
-                break
-        elif process.poll() is not None:
-            break
-        now = time.monotonic()
-        if hung is not None:
-            if len(out) != judged:  # new output: judge it again (matching is costly; polling is every 10 ms)
-                judged = len(out)
-                done = hung(b"".join(out).decode("utf-8", errors="replace").replace("\r\n", "\n"))
-                settled_since = None  # and the silence starts again
-            settled_since = (settled_since or now) if done else None
-            if settled_since is not None and now - settled_since >= quiet:
-                deadline = now
-        if bounded is not None and now >= next_sample:  # the kernel killed a process: the rest may wait forever
-            next_sample = now + memory.SAMPLE_EVERY
-            if bounded.killed_a_process():
-                over_memory, deadline = True, now
-        elif job is None and now >= next_sample:  # a job holds the bound itself
-            next_sample = now + memory.SAMPLE_EVERY
-            if posix:
-                members = [int(described.split()[0]) for described in session_processes(process.pid)]
-            else:
-                members = [process.pid, *(child.pid for child in tree_processes(process.pid, started_at))]
-            held = max(held, memory.resident(members))
-            if held > memory_mib * 1024 * 1024:
-                over_memory, deadline = True, now
-        if now >= deadline:
-            timed_out = not over_memory
-            if posix:
-                if settled_since is None and not over_memory:  # overstayed, rather than a hang that printed everything
-                    stacks = _request_stacks(process.pid)
-                kill_group(process.pid)
-                _, status, usage = os.wait4(process.pid, 0)
-                process.returncode = os.waitstatus_to_exitcode(status)
-                cpu = usage.ru_utime + usage.ru_stime
-            elif job is not None:  # Windows: the job holds every process of the run, and no other
-                job.kill()
-                process.wait()
-            else:  # Windows without a job: the tree by parent ids, orphans included
-                _kill_tree([psutil.Process(process.pid), *tree_processes(process.pid, started_at)])
-                process.wait()
-            break
-        time.sleep(0.01)
+    outcome = _watch(holder, out, started + timeout, memory_mib, hung, quiet)
     wall = time.monotonic() - started
-    leftovers: list[str] = []
-    survivors: list[str] = []
-    if posix:
-        # Helpers (forkserver, resource tracker) exit on their own once the
-        # program has; anything still there after the grace period was left
-        # behind.  After a timeout the group was killed, so only processes
-        # that survived SIGKILL remain to report.
-        remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
-        if remaining and not timed_out:
-            leftovers = remaining
-            stacks = _request_stacks(process.pid)  # where each leftover waits: the line to blame
-            kill_group(process.pid)
-            remaining = _wait_until_gone(process.pid, LEFTOVER_GRACE)
-        survivors = remaining
-    elif job is not None:
-        leftovers, survivors = _job_leftovers(job)
-        held = job.peak_memory()
-        over_memory = over_memory or held >= memory_mib * 2**20  # allocations past the bound failed
-        job.close()
-    else:
-        end = time.monotonic() + LEFTOVER_GRACE
-        remaining_tree = tree_processes(process.pid, started_at)
-        while remaining_tree and time.monotonic() < end:
-            time.sleep(0.05)
-            remaining_tree = tree_processes(process.pid, started_at)
-        if remaining_tree:
-            leftovers = [f"{child.pid} {' '.join(child.cmdline())}" for child in remaining_tree]
-            _kill_tree(remaining_tree)
-        survivors = [f"{child.pid} {child.name()}" for child in tree_processes(process.pid, started_at)]
-    for pid, command in stacks.items():
+    leftovers, survivors, asked = holder.leftovers(outcome.timed_out)
+    stacks = {**outcome.stacks, **asked}
+    held = holder.memory_peak() if holder.holds_memory() else outcome.held
+    over_memory = outcome.over_memory or holder.passed_memory()
+    cpu = outcome.cpu + holder.reaped_cpu()
+    timed_out = outcome.timed_out
+    for pid, command_line in stacks.items():
         dump = scratch / "stacks" / f"{pid}.txt"
         written = dump.read_text(errors="replace").strip() if dump.exists() else ""
-        stacks[pid] = f"{command}\n{written or '(wrote no stack: not a Python process, or still starting up)'}"
-    with _REAPED_LOCK:
-        cpu += _REAPED_CPU.pop(process.pid, 0.0)
+        stacks[pid] = f"{command_line}\n{written or '(wrote no stack: not a Python process, or still starting up)'}"
     created = created_names(scratch)
     start_method_file = scratch / START_METHOD_FILE
     used_start_method = start_method_file.read_text(errors="replace") if start_method_file.exists() else ""
@@ -860,14 +463,7 @@ def run_program(
         [] if timed_out else [name for name in _stray_files(scratch) if name not in copied]
     )  # a killed run cannot clean up after itself
     shutil.rmtree(scratch, ignore_errors=True)
-    _MARKS.pop(process.pid, None)
-    if bounded is not None:
-        held = bounded.peak()
-        over_memory = bounded.killed_a_process()
-        bounded.remove()
-    if cgroup is not None:
-        _CGROUPS.pop(process.pid, None)
-        _remove_cgroup(cgroup)  # empty now, unless a process survived SIGKILL (reported as a survivor)
+    holder.close()
     readers_deadline = time.monotonic() + LEFTOVER_GRACE  # one grace period for both pipes
     for reader in readers:
         reader.join(timeout=max(0.0, readers_deadline - time.monotonic()))

@@ -11,8 +11,8 @@ The program is started suspended (``CREATE_SUSPENDED``), put in the job, and onl
 resumed, so that not even its first child can start outside the job.
 
 Only Windows runs this file; the checks here run on Linux, so the workflow's Windows cells
-are what test it (tests/test_bad_contributions.py's containment tests run there). Any call
-that fails raises OSError, and running.py then falls back to parent ids, as before.
+are what test it (tests/test_platforms.py's Job Object test runs there). Any call
+that fails raises OSError, and containment.py then falls back to parent ids (TreeContainment).
 
 Structures and constants: the Windows SDK's winnt.h and jobapi2.h, as documented at
 learn.microsoft.com (JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JOBOBJECT_BASIC_PROCESS_ID_LIST,
