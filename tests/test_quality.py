@@ -336,3 +336,46 @@ def test_every_sample_can_be_printed_on_a_windows_console() -> None:
         "these lines raise UnicodeEncodeError when a program prints them on Windows with its output redirected; "
         "print ASCII instead:\n" + "\n".join(unprintable)
     )
+
+
+def test_a_program_s_name_selects_the_checks_of_every_program_too() -> None:
+    """`dev.py check -k <guide>/<program>`, a contributor's loop, runs ruff, formatting, mypy, flushes, the
+    Windows console's characters and coverage for that program, not only its runs."""
+    collected = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "first_queue/get_forms",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    chosen = {line.split("::")[1].split("[")[0] for line in collected.stdout.splitlines() if "::" in line}
+    every_program = {
+        "test_ruff_finds_nothing",
+        "test_programs_are_formatted",
+        "test_programs_pass_mypy_strict",
+        "test_every_line_of_every_program_runs",
+        "test_every_print_flushes",
+        "test_every_sample_can_be_printed_on_a_windows_console",
+    }
+    assert every_program <= chosen, every_program - chosen
+    assert (
+        "test_program" in chosen
+        and "test_a_hanging_program_shows_where_each_process_waits_and_leaves_nothing" not in chosen
+    )
+
+
+def test_the_fixes_a_failure_names_use_a_tool_that_runs() -> None:
+    """`.venv/bin/ruff`, not a bare `ruff` that a contributor's shell may not find."""
+    tool = Path(TOOLS) / "ruff" if Path(TOOLS).is_absolute() else ROOT / TOOLS / "ruff"
+    found = subprocess.run([str(tool), "--version"], capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0 and found.stdout.startswith("ruff "), found
