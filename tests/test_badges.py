@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from harness import badges
-from harness.programs import Program
+import pytest
+
+from harness import badges, installs
+from harness.programs import Program, discover
 from harness.running import ROOT
+from harness.sample import parse_sample
 
 MONDAY, TUESDAY = date(2026, 11, 23), date(2026, 11, 24)
 ALL = ["fork", "spawn", "forkserver"]
@@ -125,3 +129,34 @@ def test_a_version_that_left_the_matrix_is_claimed_no_more() -> None:
     only_old = {"g/q": {"date": "2026-12-02", "platforms": {"Linux": {"3.10": ALL}}}}
     assert badges.merge(only_old, {}, "Linux", MONDAY)["g/q"]["platforms"] == {}
     assert "CPython 3.15" in badges.summary(results, 1)
+
+
+def test_each_footer_says_how_to_run_the_program_where_the_checks_run_it_and_what_it_needs() -> None:
+    """No Windows command for a program the checks skip on Windows; the pinned packages and server it needs."""
+    for program in discover():
+        rules = parse_sample(program.sample_path).rules
+        text = badges.footer(program, None)
+        windows = f"(Windows: `py {program.path.name}`)" in text
+        assert windows == ("win32" not in rules.skip_on), (program.name, text)
+        for platform in rules.skip_on:
+            assert (
+                f"not on {badges.PLATFORM_NAMES[platform]}" in text or "or " + badges.PLATFORM_NAMES[platform] in text
+            )
+        imported = installs.imported_modules(program.path) - set(sys.stdlib_module_names) - {"snippets", "__future__"}
+        if imported or rules.needs:
+            assert "It needs `pip install " in text, (program.name, text)
+            assert all(
+                spec in text for spec in installs.reader_installs(program.path, tuple(n for n, _ in rules.needs))
+            )
+        for server, _ in rules.needs:
+            assert badges.SERVER_NAMES[server] in text, (program.name, text)
+    celery = next(program for program in discover() if program.name == "celery_tasks/acks_late")
+    assert "`pip install celery==" in badges.footer(celery, None) and " redis==" in badges.footer(celery, None)
+    assert "([how](#run-them-on-your-machine))" in badges.footer(celery, None)
+
+
+def test_a_program_importing_a_package_no_rule_names_is_refused(tmp_path: Path) -> None:
+    program = tmp_path / "uses_numpy.py"
+    program.write_text("import numpy\n")
+    with pytest.raises(ValueError, match="imports numpy: say in installs.READER_PACKAGES"):
+        installs.reader_installs(program)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from . import installs
 from .charts import save_ci_runs
 from .programs import Program, discover
 from .running import ROOT
+from .sample import parse_sample
 
 RESULTS = ROOT / "snippets" / "verified.json"
 PLATFORMS = {"linux": "Linux", "darwin": "macOS", "win32": "Windows"}
@@ -170,16 +172,55 @@ def relative_prefixes(page: str) -> tuple[str, str]:
     return "../" * (len(parts) - 1), "../" * len(address)
 
 
+SERVER_NAMES = {"redis-server": "a Redis server, its address in `REDIS_URL`"}  # what a `needs` rule asks of a reader
+PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
+
+
+def setup_anchor(page: str | None, docs: Path) -> str | None:
+    """The anchor of the page's "Run ... on your machine" section, which says how to set up what programs need."""
+    if page is None or not (docs / page).exists():
+        return None
+    for line in (docs / page).read_text(encoding="utf-8").splitlines():
+        if line.startswith("## ") and "on your machine" in line:
+            title = re.sub(r"[^\w\s-]", "", line[3:]).strip().lower()  # Python-Markdown's toc slugify
+            return re.sub(r"[-\s]+", "-", title)
+    return None
+
+
+def run_line(program: Program) -> tuple[str, str]:
+    """How to run the program on its own, on the systems the checks run it on; and what it needs first ("": nothing)."""
+    filename = program.path.name
+    rules = parse_sample(program.sample_path).rules if program.sample_path.exists() else None
+    skipped = sorted(rules.skip_on) if rules else []
+    line = f"Run it on its own: `$ python3 {filename}`"
+    if "win32" not in skipped:
+        line += f" (Windows: `py {filename}`)"
+    if skipped:
+        names = " or ".join(PLATFORM_NAMES.get(platform, platform) for platform in skipped)
+        line += f", not on {names}: the checks skip it there (see below the output)"
+    servers = tuple(server for server, _ in rules.needs) if rules else ()
+    packages = installs.reader_installs(program.path, servers)
+    needs = ([f"`pip install {' '.join(packages)}`"] if packages else []) + [
+        SERVER_NAMES.get(server, server) for server in servers
+    ]
+    if not needs:
+        return line, ""
+    anchor = setup_anchor(shown_on(program), program.root / "docs")
+    how = f" ([how](#{anchor}))" if anchor else ""
+    return line, f"It needs {' and '.join(needs)}{how}."
+
+
 def footer(program: Program, entry: dict[str, Any] | None) -> str:
     filename = program.path.name
     chips = "".join(f'<span class="chip">{chip}</span>' for chip in badge_chips(entry))
     claim = badge(entry).replace("`", "")
     markdown_root, address_root = relative_prefixes(shown_on(program) or "guides/page.md")
+    run, needs = run_line(program)
     return (
         '<p class="program-footer" markdown>'
-        f"Run it on its own: `$ python3 {filename}` (Windows: `py {filename}`)"
-        f" · [Download `{filename}`]({markdown_root}{program.relative}){{ download }}<br>"
-        f'<a class="badges" href="{address_root}verification/#{matrix_anchor(program)}" title="{claim}" '
+        f"{run} · [Download `{filename}`]({markdown_root}{program.relative}){{ download }}<br>"
+        + (f"{needs}<br>" if needs else "")
+        + f'<a class="badges" href="{address_root}verification/#{matrix_anchor(program)}" title="{claim}" '
         f'aria-label="{claim} Open the verification matrix.">{chips}</a></p>'
     )
 

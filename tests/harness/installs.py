@@ -119,9 +119,18 @@ def pinned(packages: tuple[str, ...], *files: Path) -> list[str]:
     return [known[name] for name in packages]
 
 
-@functools.cache
-def engines_used(path: Path) -> frozenset[str]:
-    """The engines a program imports ('Ray', 'Dask', ...), read from its import statements."""
+# What a reader installs for each module a program imports from outside the standard library
+# (None: it comes with another one listed here, as kombu with Celery). A module missing here
+# fails tests/test_installs.py, so that no program's footer leaves a package out.
+READER_PACKAGES = {
+    "redis": "redis", "celery": "celery", "kombu": None, "dask": "dask[distributed]", "distributed": "distributed",
+    "ray": "ray", "psutil": "psutil",
+}  # fmt: skip
+SERVER_PACKAGES = {"redis-server": "redis"}  # the client a program needs for a server it `needs` (Celery's broker)
+
+
+def imported_modules(path: Path) -> frozenset[str]:
+    """The top-level modules a program imports, anywhere in it (a function's own imports too)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -132,8 +141,35 @@ def engines_used(path: Path) -> frozenset[str]:
             modules += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             modules.append(node.module)
-    tops = {module.split(".")[0] for module in modules}
-    return frozenset(ENGINE_MODULES[top] for top in tops if top in ENGINE_MODULES)
+    return frozenset(module.split(".")[0] for module in modules)
+
+
+def reader_installs(path: Path, servers: tuple[str, ...] = ()) -> list[str]:
+    """What a reader pip-installs to run the program on its own, pinned as the checks ran it.
+
+    ``servers``: those its sample `needs`, whose client it needs too (Celery reaches Redis through redis-py).
+    """
+    outside = sorted(imported_modules(path) - set(sys.stdlib_module_names) - {"snippets", "__future__"})
+    unknown = [module for module in outside if module not in READER_PACKAGES]
+    if unknown:
+        raise ValueError(f"{path.name} imports {', '.join(unknown)}: say in installs.READER_PACKAGES what installs it")
+    wanted = [name for module in outside if (name := READER_PACKAGES[module])]
+    wanted += [SERVER_PACKAGES[server] for server in servers if server in SERVER_PACKAGES]
+    known = {**pins(RAY_REQUIREMENTS), **pins(TOOLCHAIN_REQUIREMENTS)}
+    found = []
+    for name in dict.fromkeys(wanted):
+        base, _, extra = name.partition("[")
+        version = known[package_key(base)].split("==")[1]
+        found.append(f"{name}=={version}")
+    if any(spec.startswith("dask[distributed]") for spec in found):  # the extra installs it
+        found = [spec for spec in found if not spec.startswith("distributed==")]
+    return found
+
+
+@functools.cache
+def engines_used(path: Path) -> frozenset[str]:
+    """The engines a program imports ('Ray', 'Dask', ...), read from its import statements."""
+    return frozenset(ENGINE_MODULES[top] for top in imported_modules(path) if top in ENGINE_MODULES)
 
 
 def engines_run_here(snippets: Path = ROOT / "snippets", platform: str = sys.platform) -> frozenset[str]:
