@@ -29,6 +29,7 @@ from harness.browsers import find_chrome
 from harness.inventory import nav_pages
 from harness.programs import discover
 from harness.running import ROOT
+from harness.sample import parse_sample
 from harness.timeline import load, timeline_path
 from harness.weights import LIMIT, PAGE_WEIGHTS
 
@@ -469,26 +470,64 @@ CUT_SHADED_LINES = """() => [...document.querySelectorAll(".highlight code .hll"
         rect => rect.right > code.getBoundingClientRect().right + 1);
 }).map(line => line.closest(".highlight").querySelector(".filename").textContent + ": " + line.textContent.trim())"""
 
-# Each program block wider than its visible width at this screen size, with every folded line shown.
-SIDEWAYS_PROGRAMS = r"""() => {
-    document.querySelectorAll("details.excerpt-toggle").forEach(toggle => { toggle.open = true; });
-    return [...document.querySelectorAll(".highlight")].filter(block => {
+# Each block wider than its visible width at this screen size (every folded line shown), or whose first
+# line runs under its copy button.
+SIDEWAYS_BLOCKS = r"""() => {
+    const toggles = document.querySelectorAll("details.excerpt-toggle, details.stderr-folded");
+    toggles.forEach(toggle => { toggle.open = true; });
+    const found = [];
+    for (const block of document.querySelectorAll(".highlight")) {
         const title = block.querySelector(".filename");
         const code = block.querySelector("code");
-        return title && /^snippets\/.*\.py$/.test(title.textContent) && code.scrollWidth > code.clientWidth;
-    }).map(block => block.querySelector(".filename").textContent);
+        if (!title || !code) continue;
+        if (code.scrollWidth > code.clientWidth) found.push(`${title.textContent}: scrolls sideways`);
+        const button = block.querySelector('button[data-md-type="copy"]');
+        const first = code.querySelector(".out-line") || null;
+        if (button && first) {  // an output's first line must end before the copy button starts
+            const text = document.createRange();
+            text.selectNodeContents(first);
+            const right = Math.max(...[...text.getClientRects()].map(rect => rect.right));
+            const top = first.getBoundingClientRect().top;
+            const shown = button.getBoundingClientRect();
+            if (right > shown.left + 1 && top < shown.bottom) {
+                found.push(`${title.textContent}: text under the copy button`);
+            }
+        }
+    }
+    return found;
 }"""
 
 
-def test_no_program_line_scrolls_sideways_on_a_1280_px_screen(browser: Browser, base_url: str) -> None:
-    """Programs are reflowed to the 80 columns a block shows (snippets/ruff.toml makes ruff enforce 79)."""
+def test_no_block_scrolls_sideways_or_hides_text_under_its_copy_button_at_1280_px(
+    browser: Browser, base_url: str
+) -> None:
+    """Programs are reflowed to the 80 columns a block shows (snippets/ruff.toml makes ruff enforce 79); outputs
+    and stderr wrap, each line under its own start, clear of the copy button."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     wide = []
     for path in nav_pages():
         page.goto(base_url + path, wait_until="load")
-        wide += [f"{path}: {title}" for title in page.evaluate(SIDEWAYS_PROGRAMS)]
+        wide += [f"{path}: {problem}" for problem in page.evaluate(SIDEWAYS_BLOCKS)]
     page.close()
-    assert not wide, "programs that scroll sideways at 1280 px:\n" + "\n".join(wide)
+    assert not wide, "blocks that scroll sideways at 1280 px, or hide text:\n" + "\n".join(wide)
+
+
+def test_copying_a_wrapped_output_gives_the_output_exactly(browser: Browser, base_url: str) -> None:
+    """Each output line is its own inline-block, so that it wraps under itself: copying adds no line break."""
+    context = browser.new_context(
+        permissions=["clipboard-read", "clipboard-write"], viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.goto(base_url + "guides/ray/", wait_until="load")
+    program = next(program for program in discover() if program.name == "ray_tasks/tasks_and_queue")
+    block = page.locator(
+        ".highlight.program-output",
+        has=page.locator('span.filename:text-is("python -m snippets.ray_tasks.tasks_and_queue")'),
+    ).first
+    block.locator('button.md-code__button[data-md-type="copy"]').click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert copied == "\n".join(parse_sample(program.sample_path).output)
 
 
 def test_a_phone_sized_screen_never_scrolls_sideways(browser: Browser, base_url: str, built_site: Path) -> None:

@@ -88,7 +88,8 @@ def test_the_legend_says_what_each_rule_requires(tmp_path: Path) -> None:
 
 def test_one_process_gets_no_labels_but_still_its_requirements(tmp_path: Path) -> None:
     page = annotated(tmp_path, [], ["one", "two"])
-    assert "out-line" not in page and "labelled-output" not in page
+    assert "data-stream" not in page and "labelled-output" not in page  # no label: one process printed it all
+    assert '<span class="out-line">one</span>\n<span class="out-line">two</span>' in page  # each wraps on its own
     assert "The same lines in the same order in every run." in page
 
 

@@ -27,7 +27,7 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
 from . import timeline
-from .matching import MAIN, is_compared, stream_label, stream_of
+from .matching import MAIN, classify, is_compared, stream_label, stream_of
 from .programs import SNIPPETS
 from .sample import Rules, Sample, parse_sample, program_of
 
@@ -79,8 +79,17 @@ def _quoted(template: str) -> str:
     return f"<code>{html.escape(template)}</code>"
 
 
-def requirements(rules: Rules, streams: list[str]) -> list[str]:
-    """What the checks require of every run, in plain words, one item per rule (HTML)."""
+def requirements(rules: Rules, streams: list[str], texts: list[str] | None = None) -> list[str]:
+    """What the checks require of every run, in plain words, one item per rule (HTML).
+
+    ``texts``: the sample's lines as the rules read them (``{placeholders}`` for marked values), so that
+    an item about one value can show the line it is in.
+    """
+
+    def in_line(placeholder: str) -> str:
+        found = next((text for text in texts or [] if placeholder in text), None)
+        return f"In {_quoted(found)}, " if found else ""
+
     items = []
     named = rules.channels
     if not named:
@@ -120,7 +129,8 @@ def requirements(rules: Rules, streams: list[str]) -> list[str]:
         items.append(f"The values in {_quoted(same.left)} lines are those in {_quoted(same.right)} lines, {how}.")
     for bound in rules.ranges:
         items.append(
-            f"Each <code>{html.escape(bound.placeholder)}</code> value is from {bound.low:g} to {bound.high:g}."
+            f"{in_line(bound.placeholder)}each <code>{html.escape(bound.placeholder)}</code> is from "
+            f"{bound.low:g} to {bound.high:g}."
         )
     for placeholder in rules.increasing:
         items.append(
@@ -130,8 +140,8 @@ def requirements(rules: Rules, streams: list[str]) -> list[str]:
     for verdict in rules.verdicts:
         names = ", ".join(f"<code>{html.escape(name)}</code>" for name in verdict.placeholders)
         items.append(
-            f"{_quoted(verdict.text)} is the program's own check of the {names} values: a run in which it fails "
-            "prints False there, and fails."
+            f"{_quoted(verdict.text)} is the program's own check of what the page claims from the {names} "
+            "values: a run in which the claim fails prints False there, and fails."
         )
     for placeholder, (reason, _) in rules.free.items():
         items.append(f"Any <code>{html.escape(placeholder)}</code> value is right: {html.escape(reason)}.")
@@ -173,15 +183,19 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
         if labelled:
             classes += f" stream-{streams.index(stream) % COLOURS}"
             marked = f'<span class="{classes}" data-stream="{html.escape(stream_label(stream))}">{marked}</span>'
-        elif not_compared:
+        else:  # every line its own span: a long one wraps under itself, not under the block's edge
             marked = f'<span class="{classes}">{marked}</span>'
         out.append(marked)
     width = max((len(stream_label(stream)) for stream in streams), default=0) + 1
     head = block.group("head")
     if labelled:
         head = head.replace(
-            '<div class="highlight">', f'<div class="highlight labelled-output" style="--label-width: {width}ch">', 1
+            '<div class="highlight">',
+            f'<div class="highlight program-output labelled-output" style="--label-width: {width}ch">',
+            1,
         )
+    else:
+        head = head.replace('<div class="highlight">', '<div class="highlight program-output">', 1)
     legend = []
     if labelled:
         keys = "".join(
@@ -189,7 +203,8 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
             for index, stream in enumerate(streams)
         )
         legend.append(f'<p class="output-streams"><span class="output-legend-title">Printed by</span> {keys}</p>')
-    items = "".join(f"<li>{item}</li>" for item in requirements(sample.rules, streams))
+    texts = [line.text for line in classify(sample.output, sample.rules)[0]]
+    items = "".join(f"<li>{item}</li>" for item in requirements(sample.rules, streams, texts))
     legend.append(f'<p class="output-legend-title">What every checked run must show</p><ul>{items}</ul>')
     trailing = "\n" if text.endswith("\n") else ""
     stderr = f"\n{stderr_block(sample)}" if sample.stderr else ""
@@ -207,7 +222,7 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
 def stderr_block(sample: Sample) -> str:
     """The recorded stderr as its own block, below stdout: compared lines plain, traceback frames in italics."""
     lines = [
-        _marked(raw, sample.rules)
+        f'<span class="out-line">{_marked(raw, sample.rules)}</span>'
         if is_compared(raw)
         else f'<span class="out-line not-compared">{html.escape(raw)}</span>'
         for raw in sample.stderr
