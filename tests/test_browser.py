@@ -707,3 +707,28 @@ def test_a_page_is_visited_again_when_it_or_what_every_page_loads_changes(tmp_pa
     (tmp_path / "assets" / "main.css").write_text("p { color: #bbb }")
     after_style = page_keys(tmp_path)
     assert all(after_page[path] != after_style[path] for path in before)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_program_wrong_on_purpose_is_marked_in_words_and_by_a_rule(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    """Not by colour alone: a line of words in the title bar, and a thick rule down the block's left side."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(base_url + "guides/stopping-consumers/", wait_until="load")
+    block = page.locator(
+        ".highlight.wrong-on-purpose",
+        has=page.locator('span.filename:text-is("snippets/stopping_consumers/never_exits.py")'),
+    )
+    mark = block.locator(".wrong-mark")
+    assert mark.is_visible() and "Wrong on purpose: shown to hang" in mark.inner_text()
+    assert float(block.evaluate("element => parseFloat(getComputedStyle(element).borderLeftWidth)")) >= 3
+    fix = page.locator(
+        ".highlight",
+        has=page.locator('span.filename:text-is("snippets/stopping_consumers/one_stop_value_per_consumer.py")'),
+    ).first
+    assert fix.locator(".wrong-mark").count() == 0
+    block.scroll_into_view_if_needed()
+    block.screenshot(path=str(SCREENSHOTS / f"wrong-on-purpose-{width}.png"))
+    page.close()

@@ -25,7 +25,11 @@ from harness.programs import Program, discover
 from harness.running import ROOT
 from harness.sample import parse_sample
 
-TITLED_BLOCK = re.compile(r'<span class="filename">(?P<title>[^<]*)</span><pre[^>]*>(?P<code>.*?)</pre>', re.S)
+TITLED_BLOCK = re.compile(
+    r'<span class="filename">(?P<title>[^<]*)</span>(?:<span class="wrong-mark">[^<]*</span>)?'
+    r"<pre[^>]*>(?P<code>.*?)</pre>",
+    re.S,
+)
 TAG = re.compile(r"<[^>]+>")
 EXCERPT_GAP = re.compile(r'<span class="excerpt-gap">[^<]*</span>')
 PROGRAMS = discover()
@@ -416,3 +420,45 @@ def test_benchmark_charts_are_drawn_from_the_recorded_run_with_their_figures(bui
     queue = recorded.tables["MB/s, one way"]["Queue"]
     row = '<th scope="row">Queue</th>' + "".join(f"<td>{charts.short(v)}</td>" for v in queue if v is not None)
     assert row in page, "the table under the chart shows the recorded figures"
+
+
+# An output line that says an item was lost: its program shows a loss, and is wrong on purpose.
+SHOWS_A_LOSS = re.compile(
+    r"\b[1-9]\d* (?:items? |tasks? )?lost\b|\b(?:was|were) (?:dropped|lost)\b|\bnever handled\b|\bis lost\b|"
+    r"\bnever got\b",
+    re.I,
+)
+TITLE_BAR = re.compile(
+    r'<div class="highlight(?P<wrong> wrong-on-purpose)?"><span class="filename">(?P<title>snippets/[\w/]+\.py)</span>'
+    r'(?:<span class="wrong-mark">(?P<mark>[^<]*)</span>)?'
+)
+
+
+def test_a_program_that_is_wrong_on_purpose_says_so_in_its_title_download_link_and_badge(built_site: Path) -> None:
+    """One that hangs, fails or loses items on purpose (its sample's rules) must not pass for the fix."""
+    unmarked_losses = [
+        program.name
+        for program in PROGRAMS
+        if any(SHOWS_A_LOSS.search(line) for line in parse_sample(program.sample_path).output)
+        and not parse_sample(program.sample_path).rules.shown_to
+    ]
+    assert not unmarked_losses, f"their output shows a lost item; add `wrong-on-purpose WHAT`: {unmarked_losses}"
+    problems, seen = [], set()
+    for page in sorted(built_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for bar in TITLE_BAR.finditer(text):
+            program = next(p for p in PROGRAMS if p.relative == bar.group("title"))
+            shown_to = parse_sample(program.sample_path).rules.shown_to
+            seen.add(program.name)
+            where = f"{page.relative_to(built_site).as_posix()}: {program.name}"
+            if bool(shown_to) != bool(bar.group("wrong")) or (shown_to and f"shown to {shown_to}" not in bar["mark"]):
+                problems.append(f"{where}: title bar {bar.group(0)!r}, expected a mark: {bool(shown_to)}")
+            download = f"(wrong on purpose: shown to {shown_to})</a>"
+            footer = text[bar.end() :].split('class="program-footer"', 1)[-1].split("</p>", 1)[0]
+            if shown_to and (download not in footer or f"✗ shown to {shown_to}</span>" not in footer):
+                problems.append(f"{where}: its download link or badge does not say it is shown to {shown_to}")
+            if not shown_to and "wrong on purpose" in footer:
+                problems.append(f"{where}: marked wrong on purpose in its footer, and it is not")
+    marked = {p.name for p in PROGRAMS if parse_sample(p.sample_path).rules.shown_to}
+    assert marked <= seen, f"not found on any page: {sorted(marked - seen)}"
+    assert len(marked) >= 20 and not problems, "\n".join(problems)

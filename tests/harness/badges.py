@@ -216,9 +216,14 @@ def footer(program: Program, entry: dict[str, Any] | None) -> str:
     claim = badge(entry).replace("`", "")
     markdown_root, address_root = relative_prefixes(shown_on(program) or "guides/page.md")
     run, needs = run_line(program)
+    shown_to = parse_sample(program.sample_path).rules.shown_to if program.sample_path.exists() else ""
+    if shown_to:  # a program wrong on purpose says so wherever a reader could take it from
+        chips = f'<span class="chip chip-wrong">✗ shown to {shown_to}</span>' + chips
+        claim = f"Wrong on purpose: shown to {shown_to}. {claim}"
+    download = f"Download `{filename}`" + (f" (wrong on purpose: shown to {shown_to})" if shown_to else "")
     return (
         '<p class="program-footer" markdown>'
-        f"{run} · [Download `{filename}`]({markdown_root}{program.relative}){{ download }}<br>"
+        f"{run} · [{download}]({markdown_root}{program.relative}){{ download }}<br>"
         + (f"{needs}<br>" if needs else "")
         + f'<a class="badges" href="{address_root}verification/#{matrix_anchor(program)}" title="{claim}" '
         f'aria-label="{claim} Open the verification matrix.">{chips}</a></p>'

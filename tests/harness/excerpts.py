@@ -14,11 +14,16 @@ A short program, or one that names no statement, is shown whole.
 
 from __future__ import annotations
 
+import html
 import re
+from pathlib import Path
 from typing import Any
 
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
+
+from .programs import SNIPPETS
+from .sample import parse_sample
 
 PROGRAM_BLOCK = re.compile(
     r'(?P<head><div class="highlight"><span class="filename">(?P<title>snippets/[\w/]+\.py)</span>'
@@ -65,9 +70,37 @@ def excerpt(block: re.Match[str]) -> str:
     return f'<div class="excerpt">{toggle}{block.group("head")}{"".join(out)}{block.group("tail")}</div>'
 
 
+# A program's block, once excerpted: its head, up to the title bar's end.
+PROGRAM_HEAD = re.compile(r'<div class="highlight"><span class="filename">(?P<title>snippets/[\w/]+\.py)</span>')
+
+
+def wrong_on_purpose(text: str, snippets: Path = SNIPPETS) -> str:
+    """Mark the title bar of each program that is wrong on purpose, in words and with a rule, not by colour alone.
+
+    A reader who lands on one from a search and copies it must not take it for the fix.
+    """
+
+    def mark(head: re.Match[str]) -> str:
+        sample_path = snippets.parent / head.group("title").removesuffix(".py")
+        shown_to = (
+            parse_sample(sample_path.with_suffix(".out")).rules.shown_to
+            if sample_path.with_suffix(".out").exists()
+            else ""
+        )
+        if not shown_to:
+            return head.group(0)
+        return (
+            f'<div class="highlight wrong-on-purpose"><span class="filename">{head.group("title")}</span>'
+            f'<span class="wrong-mark">✗ Wrong on purpose: shown to {html.escape(shown_to)}. '
+            "Do not copy it as a fix.</span>"
+        )
+
+    return PROGRAM_HEAD.sub(mark, text)
+
+
 class ExcerptsPostprocessor(Postprocessor):
     def run(self, text: str) -> str:
-        return PROGRAM_BLOCK.sub(excerpt, text)
+        return wrong_on_purpose(PROGRAM_BLOCK.sub(excerpt, text))
 
 
 class ExcerptsExtension(Extension):

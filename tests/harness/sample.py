@@ -194,6 +194,17 @@ class Rules:
     stderr: list[PatternRule] = field(default_factory=list)
     allowed_stderr: list[PatternRule] = field(default_factory=list)  # text some runs add anyway; cut first
     skip_on: dict[str, str] = field(default_factory=dict)  # sys.platform -> reason
+    wrong_on_purpose: str = ""  # what the program is shown to do wrong ("hang", "lose items"), from its rule
+
+    @property
+    def shown_to(self) -> str:
+        """What a reader who copies the program copies on purpose: "" for a program to copy, else "hang" ..."""
+        if self.wrong_on_purpose:
+            return self.wrong_on_purpose
+        if self.expect_hang:
+            return "hang"
+        return "fail" if self.exit_code else ""
+
     when: WhenRule | None = None  # only in a sample variant: the runs it describes
     members: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)  # family -> (low, high, line)
 
@@ -316,6 +327,12 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
         if rest not in KNOWN:
             raise SampleError(path, line, f"write `needs SERVER`, SERVER one of: {', '.join(KNOWN)}")
         rules.needs.append((rest, line))
+    elif keyword == "wrong-on-purpose":
+        if not re.fullmatch(r"[a-z][\w ,'().-]*", rest):
+            raise SampleError(
+                path, line, 'write `wrong-on-purpose WHAT`: what it is shown to do, as in "shown to lose items"'
+            )
+        rules.wrong_on_purpose = rest
     elif keyword == "exclusive":
         if rest:
             raise SampleError(path, line, "write `exclusive` alone: the run has the machine's cores to itself")
