@@ -400,20 +400,26 @@ def test_the_download_link_serves_the_program_file(browser: Browser, base_url: s
 
 
 @pytest.mark.parametrize(
-    ("term", "expected_page"),
+    ("term", "expected_pages"),
     [
-        ("get_nowait", "guides/first-queue/"),
-        ("SEM_VALUE_MAX", "guides/first-queue/"),
-        ("busy-waiting", "guides/stopping-consumers/"),
-        ("task_done", "guides/joinable-queue/"),
-        ("join_thread", "reference/recipes/"),
-        ("cancel_join_thread", "reference/recipes/"),
-        ("task_done() called too many times", "guides/joinable-queue/"),
-        # The page that explains the error and shows it raised (other-queues.md, queue_to_pool.py).
-        ("Queue objects should only be shared between processes through inheritance", "guides/other-queues/"),
+        ("get_nowait", ("guides/first-queue/",)),
+        ("SEM_VALUE_MAX", ("guides/first-queue/",)),
+        ("busy-waiting", ("guides/stopping-consumers/",)),
+        ("task_done", ("guides/joinable-queue/",)),
+        ("join_thread", ("reference/recipes/", "guides/closing/")),
+        ("cancel_join_thread", ("reference/recipes/", "guides/closing/")),
+        ("task_done() called too many times", ("guides/joinable-queue/", "troubleshooting/")),
+        # The pages that explain the error: the guide that shows it raised (other-queues.md, queue_to_pool.py),
+        # and the troubleshooting page that links there.
+        (
+            "Queue objects should only be shared between processes through inheritance",
+            ("guides/other-queues/", "troubleshooting/"),
+        ),
     ],
 )
-def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: str, expected_page: str) -> None:
+def test_search_finds_api_names_offline(
+    browser: Browser, base_url: str, term: str, expected_pages: tuple[str, ...]
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     watched = Watched(page, base_url)
     page.goto(base_url, wait_until="networkidle")
@@ -422,13 +428,14 @@ def test_search_finds_api_names_offline(browser: Browser, base_url: str, term: s
     search.fill(term[:-1])
     search.press_sequentially(term[-1])  # the search box reacts to a key press, as when a reader types
     found_it = (
-        f"[...document.querySelectorAll('.md-search-result__item a')].some(a => a.href.includes({expected_page!r}))"
+        "[...document.querySelectorAll('.md-search-result__item a')]"
+        f".some(a => {list(expected_pages)!r}.some(page => a.href.includes(page)))"
     )
     try:
         page.wait_for_function(found_it, timeout=10_000)
     except PlaywrightTimeout:
         hrefs = page.locator(".md-search-result__item a").evaluate_all("links => links.map(a => a.href)")
-        pytest.fail(f"searching {term!r} did not find {expected_page}; results: {hrefs}")
+        pytest.fail(f"searching {term!r} did not find {expected_pages}; results: {hrefs[:10]}")
     assert not watched.external and not watched.errors
     page.close()
 
@@ -732,3 +739,94 @@ def test_a_program_wrong_on_purpose_is_marked_in_words_and_by_a_rule(
     block.scroll_into_view_if_needed()
     block.screenshot(path=str(SCREENSHOTS / f"wrong-on-purpose-{width}.png"))
     page.close()
+
+
+WAYS_IN = ["troubleshooting/", "guides/many-to-many/", "guides/choosing-an-engine/", "contributing/"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_the_home_page_gives_each_reader_a_way_in_on_the_first_screen(
+    browser: Browser, base_url: str, width: int, height: int
+) -> None:
+    """Whose program hangs or fails, who wants a program to copy, who chooses an engine, who contributes."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(base_url, wait_until="networkidle")
+    missing = []
+    for target in WAYS_IN:
+        link = page.locator(f'.ways-in a[href$="{target}"]').first
+        if not link.count() or not link.is_visible() or link.bounding_box()["y"] + 10 > height:  # type: ignore[index]
+            missing.append(target)
+    page.screenshot(path=str(SCREENSHOTS / f"home-first-screen-{width}.png"))
+    page.close()
+    assert not missing, f"not on the first {width}x{height} screen: {missing}"
+
+
+def test_the_sidebar_title_stays_on_one_line_and_clear_of_the_entries(browser: Browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(base_url + "guides/killed-workers/", wait_until="load")
+    title = page.locator(".md-nav--primary > .md-nav__title").first
+    lines = title.evaluate(
+        "element => element.getBoundingClientRect().height / parseFloat(getComputedStyle(element).lineHeight)"
+    )
+    page.close()
+    assert lines < 1.9, f"the sidebar title takes {lines:.1f} lines"
+
+
+# Error messages as a reader pastes them, and the pages that answer them: one among the first three results.
+PASTED_ERRORS = {
+    "RuntimeError: An attempt has been made to start a new process before the current process has finished its "
+    "bootstrapping phase.": ("troubleshooting/", "guides/start-methods/"),
+    "RuntimeError: Queue objects should only be shared between processes through inheritance": (
+        "troubleshooting/", "faq/", "guides/other-queues/",
+    ),
+    "AttributeError: Can't pickle local object 'main.<locals>.work'": (
+        "troubleshooting/", "faq/", "guides/start-methods/",
+    ),
+    "TypeError: cannot pickle '_thread.lock' object": (
+        "troubleshooting/", "guides/other-queues/", "guides/passing-data/",
+    ),
+    "OSError: [Errno 24] Too many open files": ("troubleshooting/", "faq/", "guides/pipes/"),
+    "ValueError: task_done() called too many times": ("troubleshooting/", "guides/joinable-queue/"),
+    "concurrent.futures.process.BrokenProcessPool: A process in the process pool was terminated abruptly while the "
+    "future was running or pending.": ("troubleshooting/", "guides/killed-workers/"),
+    "UserWarning: resource_tracker: There appear to be 3 leaked semaphore objects to clean up at shutdown": (
+        "troubleshooting/", "guides/start-methods/",
+    ),
+    "DeprecationWarning: This process (pid=4242) is multi-threaded, use of fork() may lead to deadlocks in the "
+    "child.": (
+        "troubleshooting/", "faq/", "guides/start-methods/",
+    ),
+    "ValueError: Queue <multiprocessing.queues.Queue object at 0x7f0e8c2b1f10> is closed": (
+        "troubleshooting/", "guides/closing/",
+    ),
+    "OSError: handle is closed": ("troubleshooting/", "guides/pipes/", "guides/closing/"),
+    "multiprocessing.context.AuthenticationError: digest sent was rejected": ("troubleshooting/", "guides/managers/"),
+    "BrokenPipeError: [Errno 32] Broken pipe": ("troubleshooting/", "guides/managers/"),
+    "_queue.Empty": ("troubleshooting/", "guides/first-queue/", "guides/closing/"),
+    "queue.Full": ("troubleshooting/", "guides/first-queue/"),
+    "OSError: AF_UNIX path too long": ("troubleshooting/",),
+    "qsize() NotImplementedError": ("troubleshooting/", "guides/first-queue/"),
+}  # fmt: skip
+
+
+def test_a_pasted_error_message_finds_its_page_among_the_first_three_results(browser: Browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url, wait_until="networkidle")
+    search = page.locator("input.md-search__input")
+    missed, found = [], []
+    for error, expected_pages in PASTED_ERRORS.items():
+        search.click()
+        search.fill(error[:-1])
+        search.press_sequentially(error[-1])
+        first_three = "[...document.querySelectorAll('.md-search-result__item > a')].slice(0, 3)"
+        top = f"{first_three}.some(a => {list(expected_pages)!r}.some(page => a.href.includes(page)))"
+        try:
+            page.wait_for_function(top, timeout=10_000)
+            found.append(error)
+        except PlaywrightTimeout:
+            hrefs = page.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.href)")
+            missed.append(f"{error!r}: none of {expected_pages} among the first three of {hrefs[:5]}")
+    page.screenshot(path=str(SCREENSHOTS / "search-pasted-error.png"))
+    page.close()
+    assert len(PASTED_ERRORS) >= 15 and not missed, "\n".join(missed)

@@ -120,7 +120,7 @@ OUTPUT_BLOCK = re.compile(
     r"python -m (?P<module>[\w.]+)"
     r"</span><pre[^>]*>(?:<span></span>)?<code>(?P<code>.*?)</code></pre></div>\s*"
     r'(?P<stderr>(?:<details class="stderr-folded">.*?</details>|<div class="highlight stderr-output">.*?</div>)\s*)?'
-    r'(?P<legend><div class="output-legend">.*?</div>)?',
+    r'(?P<legend><div class="output-legend"[^>]*>.*?</div>)?',
     re.S,
 )
 

@@ -222,7 +222,7 @@ def footer(program: Program, entry: dict[str, Any] | None) -> str:
         claim = f"Wrong on purpose: shown to {shown_to}. {claim}"
     download = f"Download `{filename}`" + (f" (wrong on purpose: shown to {shown_to})" if shown_to else "")
     return (
-        '<p class="program-footer" markdown>'
+        '<p class="program-footer" markdown data-search-exclude>'
         f"{run} · [{download}]({markdown_root}{program.relative}){{ download }}<br>"
         + (f"{needs}<br>" if needs else "")
         + f'<a class="badges" href="{address_root}verification/#{matrix_anchor(program)}" title="{claim}" '

@@ -162,7 +162,10 @@ def _themed(drawing: str, anchor: str, title: str) -> str:
     """matplotlib's SVG, made inline: no XML header, scalable, ids unique, colours from CSS."""
     drawing = drawing[drawing.index("<svg") :]
     drawing = re.sub(
-        r'<svg[^>]*?(viewBox="[^"]+")[^>]*>', r'<svg \1 class="benchmark-chart" role="img">', drawing, count=1
+        r'<svg[^>]*?(viewBox="[^"]+")[^>]*>',
+        r'<svg \1 class="benchmark-chart" role="img" data-search-exclude>',
+        drawing,
+        count=1,
     )
     drawing = re.sub(r"<metadata>.*?</metadata>", "", drawing, flags=re.S)
     drawing = re.sub(r'(id="|url\(#|href="#)', rf"\1{anchor}-", drawing)
@@ -170,7 +173,7 @@ def _themed(drawing: str, anchor: str, title: str) -> str:
         drawing = drawing.replace(colour, f"var(--colour-{index})")
     drawing = drawing.replace(INK, "var(--md-default-fg-color)").replace(GRID, "var(--md-default-fg-color--lightest)")
     label = f"<title>{html.escape(CHARTS[title])} against item size; the figures are in the table below.</title>"
-    return drawing.replace('role="img">', f'role="img">{label}', 1)
+    return drawing.replace("data-search-exclude>", f"data-search-exclude>{label}", 1)
 
 
 def table_html(benchmark: Benchmark, title: str) -> str:

@@ -63,7 +63,8 @@ def excerpt(block: re.Match[str]) -> str:
     if not folded_lines:
         return block.group(0)
     toggle = (
-        '<details class="excerpt-toggle"><summary><span class="when-folded">▸ Shaded: the lines this section '
+        '<details class="excerpt-toggle" data-search-exclude><summary><span class="when-folded">▸ Shaded: the lines '
+        "this section "
         f'discusses. Show all {len(lines)} lines</span><span class="when-unfolded">▾ Fold the {folded_lines} '
         "other lines again</span></summary></details>"
     )
@@ -98,9 +99,17 @@ def wrong_on_purpose(text: str, snippets: Path = SNIPPETS) -> str:
     return PROGRAM_HEAD.sub(mark, text)
 
 
+# A program's code, after its title bar: kept out of the search index, which finds prose, headings and the
+# error texts readers paste, not whole programs (Material's search skips an element with this attribute).
+PROGRAM_CODE = re.compile(
+    r'(<span class="filename">snippets/[\w/]+\.py</span>(?:<span class="wrong-mark">[^<]*</span>)?)<pre'
+)
+
+
 class ExcerptsPostprocessor(Postprocessor):
     def run(self, text: str) -> str:
-        return wrong_on_purpose(PROGRAM_BLOCK.sub(excerpt, text))
+        marked = wrong_on_purpose(PROGRAM_BLOCK.sub(excerpt, text))
+        return PROGRAM_CODE.sub(r"\1<pre data-search-exclude", marked)
 
 
 class ExcerptsExtension(Extension):

@@ -215,7 +215,7 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
         drawn = timeline.figure(timeline.load(recorded), sample, streams, COLOURS, anchor)
     return (
         f"{head}{chr(10).join(out)}{trailing}{block.group('tail')}{stderr}\n"
-        f'<div class="output-legend">{"".join(legend)}</div>{drawn}'
+        f'<div class="output-legend" data-search-exclude>{"".join(legend)}</div>{drawn}'
     )
 
 

@@ -212,7 +212,8 @@ def figure(timeline: Timeline, sample: Sample, streams: list[str], colours: int,
     """The folded timeline below an output block, with what it shows and where it was recorded."""
     drawing = svg(timeline, sample, streams, colours).replace("{id}", anchor)
     return (
-        f'<details class="timeline-figure"><summary>Timeline of one recorded run ({len(timeline.processes)} '
+        '<details class="timeline-figure" data-search-exclude>'
+        f"<summary>Timeline of one recorded run ({len(timeline.processes)} "
         f"processes)</summary>{drawing}<p>One lane per process, from its start to its end; each dot is a line it "
         f"printed, at the time it wrote it (hover for the text). Recorded under {html.escape(timeline.method)} "
         f"with CPython {html.escape(timeline.python)} on Linux, {html.escape(timeline.date)}, by "
