@@ -22,7 +22,7 @@ from harness.highlight import hl_lines
 from harness.inventory import mkdocs_config, nav_pages, scan_page
 from harness.matching import classify, stream_label
 from harness.programs import Program, discover
-from harness.running import ROOT
+from harness.running import ROOT, SCRATCH_PREFIX
 from harness.sample import parse_sample
 
 TITLED_BLOCK = re.compile(
@@ -147,7 +147,7 @@ def test_every_output_block_shows_who_printed_each_line_and_what_the_checks_requ
             if len(streams) > 1 and {stream_label(stream) for stream in streams} - set(labels):
                 problems.append(f"{where}: processes without a label: {sorted(streams)}")
             legend = block["legend"] or ""
-            if "What every checked run must show" not in legend:
+            if "On your machine" not in legend:
                 problems.append(f"{where}: no list of what the checks require below the block")
             if sample.rules.expect_hang and "Hangs by design" not in legend:
                 problems.append(f"{where}: meant to hang, and the block does not say so")
@@ -462,3 +462,17 @@ def test_a_program_that_is_wrong_on_purpose_says_so_in_its_title_download_link_a
     marked = {p.name for p in PROGRAMS if parse_sample(p.sample_path).rules.shown_to}
     assert marked <= seen, f"not found on any page: {sorted(marked - seen)}"
     assert len(marked) >= 20 and not problems, "\n".join(problems)
+
+
+def test_no_output_a_reader_sees_shows_the_checks_own_folders() -> None:
+    """A run's temporary folder is the harness's (running.SCRATCH_PREFIX); a reader's run has its own."""
+    shown = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}"
+        for path in sorted((ROOT / "snippets").glob("*/*.out"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if SCRATCH_PREFIX in line and not line.startswith("#|")
+    ]
+    assert not shown, (
+        "these sample lines show the checks' scratch folder; print the path as a reader would see it:\n"
+        + "\n".join(shown)
+    )

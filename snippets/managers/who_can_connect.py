@@ -11,6 +11,7 @@ and a program that does not know the key is refused.
 from __future__ import annotations
 
 import multiprocessing as mp
+import tempfile
 from multiprocessing.managers import SyncManager
 from multiprocessing.queues import Queue
 
@@ -29,8 +30,11 @@ def main() -> None:
     inheriting.join()
 
     with mp.Manager() as manager:
+        # A socket in a new private folder (on Windows, a named pipe).
         where = manager.address
-        print(f"the manager listens at: {where!r}", flush=True)
+        assert isinstance(where, str)
+        shown = where.replace(tempfile.gettempdir(), "$TMPDIR", 1)
+        print(f"the manager listens at: {shown!r}", flush=True)
         intruder = SyncManager(address=where, authkey=b"a guess")
         try:
             intruder.connect()

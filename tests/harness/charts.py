@@ -226,7 +226,7 @@ def charts_html(sample_path: str, root: Path = ROOT) -> str:
         figures(
             parse(sample.output, sample_path),
             f"{stem}-sample",
-            "From the run recorded in the sample below, by <code>python3 dev.py update</code>.",
+            "From the run recorded in the sample below.",
         )
     ]
     runs = ci_run_files(path)

@@ -216,8 +216,8 @@ def figure(timeline: Timeline, sample: Sample, streams: list[str], colours: int,
         f"<summary>Timeline of one recorded run ({len(timeline.processes)} "
         f"processes)</summary>{drawing}<p>One lane per process, from its start to its end; each dot is a line it "
         f"printed, at the time it wrote it (hover for the text). Recorded under {html.escape(timeline.method)} "
-        f"with CPython {html.escape(timeline.python)} on Linux, {html.escape(timeline.date)}, by "
-        "<code>python3 dev.py update</code>: another run, on another machine, has other times.</p></details>"
+        f"with CPython {html.escape(timeline.python)} on Linux, {html.escape(timeline.date)}: another run, on "
+        "another machine, has other times.</p></details>"
     )
 
 
