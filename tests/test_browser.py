@@ -830,3 +830,72 @@ def test_a_pasted_error_message_finds_its_page_among_the_first_three_results(bro
     page.screenshot(path=str(SCREENSHOTS / "search-pasted-error.png"))
     page.close()
     assert len(PASTED_ERRORS) >= 15 and not missed, "\n".join(missed)
+
+
+def test_printing_a_page_shows_every_folded_line(browser: Browser, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(base_url + "guides/killed-workers/", wait_until="load")
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        """() => [...document.querySelectorAll('.excerpt .folded, .excerpt-gap, details.excerpt-toggle')]
+            .map(element => [element.className, getComputedStyle(element).display])"""
+    )
+    page.close()
+    folded = [display for name, display in hidden if name == "folded"]
+    assert folded and all(display != "none" for display in folded), "folded lines hidden in print"
+    assert all(display == "none" for name, display in hidden if name != "folded"), "markers or toggles printed"
+
+
+def test_each_copy_button_says_what_it_copies(browser: Browser, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(base_url + "guides/stopping-consumers/", wait_until="load")
+    names = page.locator('.highlight button[data-md-type="copy"]').evaluate_all(
+        "buttons => buttons.map(button => button.getAttribute('aria-label'))"
+    )
+    page.close()
+    assert len(names) > 10 and all(name and name.startswith("Copy ") for name in names), names[:5]
+    assert "Copy never_exits.py" in names and "Copy the output of never_exits.py" in names, names
+
+
+def test_the_engine_comparison_shows_every_column_at_1280_px(browser: Browser, base_url: str) -> None:
+    """Material wraps a table in a box that scrolls sideways: every column must fit in that box, Ray's last."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "guides/choosing-an-engine/", wait_until="load")
+    fits = page.locator("table").first.evaluate(
+        """table => {
+            const box = table.closest(".md-typeset__scrollwrap") || table.parentElement;
+            const ray = [...table.querySelectorAll("th")].find(th => th.textContent.trim() === "Ray");
+            return [box.scrollWidth, box.clientWidth, ray.getBoundingClientRect().right,
+                    box.getBoundingClientRect().right];
+        }"""
+    )
+    page.close()
+    scroll_width, client_width, ray_right, box_right = fits
+    assert scroll_width <= client_width + 1, f"the table is {scroll_width} px wide in a {client_width} px box"
+    assert ray_right <= box_right + 1, f"Ray's column ends at {ray_right} px, its box at {box_right} px"
+
+
+# How much larger than drawn each figure is on the page: at 1.0 a timeline's text is its 11 px; a chart's 10-unit
+# text needs 1.1.
+FIGURE_SCALES = """() => {
+    document.querySelectorAll("details.timeline-figure").forEach(details => { details.open = true; });
+    return [...document.querySelectorAll("svg.timeline, svg.benchmark-chart")].map(svg => [
+        svg.getAttribute("class"), svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+    ]);
+}"""
+
+
+def test_on_a_phone_chart_and_timeline_text_stays_legible(browser: Browser, base_url: str) -> None:
+    """At least 11 px: the figure keeps its drawn size and scrolls sideways as a whole instead."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    small = []
+    for path in ("guides/costs/", "guides/stopping-consumers/"):
+        page.goto(base_url + path, wait_until="load")
+        for kind, scale in page.evaluate(FIGURE_SCALES):
+            needed = 1.0 if kind == "timeline" else 1.1
+            if scale < needed - 0.01:
+                small.append(f"{path}: {kind} drawn at {scale:.2f} of its size")
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+    context.close()
+    assert not small, "\n".join(small)
