@@ -476,3 +476,23 @@ def test_no_output_a_reader_sees_shows_the_checks_own_folders() -> None:
         "these sample lines show the checks' scratch folder; print the path as a reader would see it:\n"
         + "\n".join(shown)
     )
+
+
+def test_every_program_is_in_the_site_s_one_download_byte_for_byte(built_site: Path) -> None:
+    """snippets.zip at the site's root (tests/harness/programs_zip.py), linked from the home and recipes pages."""
+    import zipfile
+
+    with zipfile.ZipFile(built_site / "snippets.zip") as archive:
+        names = set(archive.namelist())
+        missing = [program.relative for program in PROGRAMS if program.relative not in names]
+        different = [
+            program.relative
+            for program in PROGRAMS
+            if program.relative in names and archive.read(program.relative) != program.path.read_bytes()
+        ]
+        packages = {name for name in names if name.endswith("__init__.py")}
+    assert not missing and not different, f"missing: {missing}; different: {different}"
+    assert "snippets/__init__.py" in packages and "snippets/recipes.py" in names
+    assert not [name for name in names if not name.endswith(".py")], "only programs: no samples or records"
+    for page in ("index.html", "reference/recipes/index.html"):
+        assert 'snippets.zip" download' in (built_site / page).read_text(encoding="utf-8"), page
