@@ -496,3 +496,16 @@ def test_every_program_is_in_the_site_s_one_download_byte_for_byte(built_site: P
     assert not [name for name in names if not name.endswith(".py")], "only programs: no samples or records"
     for page in ("index.html", "reference/recipes/index.html"):
         assert 'snippets.zip" download' in (built_site / page).read_text(encoding="utf-8"), page
+
+
+# On a long page, the program a reader comes to copy is its first: right after the rule it implements.
+PROGRAM_TO_COPY = {
+    "guides/stopping-consumers/index.html": "snippets/stopping_consumers/one_stop_value_per_consumer.py",
+    "guides/many-to-many/index.html": "snippets/many_to_many/fair_shutdown.py",
+}
+
+
+def test_the_program_to_copy_comes_first_on_its_page(built_site: Path) -> None:
+    for page, program in PROGRAM_TO_COPY.items():
+        titles = re.findall(r'<span class="filename">(snippets/[\w/]+\.py)</span>', (built_site / page).read_text())
+        assert titles and titles[0] == program, f"{page}: the first program is {titles[:1]}, not {program}"
