@@ -509,3 +509,13 @@ def test_the_program_to_copy_comes_first_on_its_page(built_site: Path) -> None:
     for page, program in PROGRAM_TO_COPY.items():
         titles = re.findall(r'<span class="filename">(snippets/[\w/]+\.py)</span>', (built_site / page).read_text())
         assert titles and titles[0] == program, f"{page}: the first program is {titles[:1]}, not {program}"
+
+
+GLOSSARY_TERMS = ["Feeder thread", "Stop value", "Start method", "Resource tracker", "Unfinished-task counter", "Proxy"]
+
+
+def test_the_glossary_defines_the_words_the_guides_lean_on(built_site: Path) -> None:
+    page = (built_site / "glossary" / "index.html").read_text(encoding="utf-8")
+    terms = re.findall(r"<dt><strong>([^<]+)</strong></dt>", page)
+    assert set(GLOSSARY_TERMS) <= set(terms), terms
+    assert 'href="../glossary/"' in (built_site / "faq" / "index.html").read_text(encoding="utf-8")  # in the nav
