@@ -519,3 +519,24 @@ def test_the_glossary_defines_the_words_the_guides_lean_on(built_site: Path) -> 
     terms = re.findall(r"<dt><strong>([^<]+)</strong></dt>", page)
     assert set(GLOSSARY_TERMS) <= set(terms), terms
     assert 'href="../glossary/"' in (built_site / "faq" / "index.html").read_text(encoding="utf-8")  # in the nav
+
+
+def test_each_page_with_programs_says_under_its_title_when_they_were_verified_and_where_not(built_site: Path) -> None:
+    """Is this current? The newest badge date of the page's programs, and what of the matrix none has on record."""
+    from harness import badges
+    from harness.page_records import INCLUDE, record_line
+
+    problems = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        names = [found.group("name") for found in INCLUDE.finditer(page.read_text(encoding="utf-8"))]
+        if not names:
+            continue
+        html_text = (built_site / _html_path(page)).read_text(encoding="utf-8")
+        shown = re.search(r'</h1>\s*<p class="page-record">(.*?)</p>', html_text, re.S)
+        expected = record_line(names, badges.load())
+        assert expected is not None
+        if shown is None or html.unescape(TAG.sub("", shown.group(1))) != expected.split(" ([")[0] + (
+            " (where each ran)." if "([" in expected else ""
+        ):
+            problems.append(f"{page.relative_to(ROOT)}: {shown.group(1)[:200] if shown else 'no line under the title'}")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,47 @@
+"""An MkDocs hook: under each page's title, when its programs were last verified, and where not yet.
+
+A reader asks "is this current?" at a glance: the newest date among the badges of the programs
+the page shows, and the systems and CPython versions of the matrix that none of them has on
+record yet (harness/badges.py, from snippets/verified.json). A page without programs gets nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.harness.badges import CLAIMED_PLATFORMS, CLAIMED_VERSIONS, _ranges, load
+
+INCLUDE = re.compile(r'^--8<-- "snippets/(?P<name>\w+/\w+)\.py"$', re.M)
+TITLE = re.compile(r"^# .+$", re.M)
+
+
+def record_line(names: list[str], results: dict[str, Any]) -> str | None:
+    """The line for a page showing these programs, or None if it shows none."""
+    if not names:
+        return None
+    entries = [results.get(name) or {} for name in names]
+    dates = sorted(entry["date"] for entry in entries if entry.get("date"))
+    if not dates:
+        return "Programs on this page: not verified yet."
+    platforms = {platform for entry in entries for platform in entry.get("platforms", {})}
+    versions = {version for entry in entries for found in entry.get("platforms", {}).values() for version in found}
+    missing_platforms = [platform for platform in CLAIMED_PLATFORMS if platform not in platforms]
+    missing_versions = [version for version in CLAIMED_VERSIONS if version not in versions]
+    line = f"Programs on this page last verified {dates[-1]}, on {', '.join(sorted(platforms))} with CPython "
+    line += f"{_ranges(sorted(versions))}."
+    missing = [f"CPython {_ranges(missing_versions)}"] if missing_versions else []
+    missing += missing_platforms
+    if missing:
+        line += f" Not on record: {', '.join(missing)} ([where each ran](/verification.md))."
+    return line
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any, **kwargs: Any) -> str:  # noqa: ARG001
+    line = record_line([found.group("name") for found in INCLUDE.finditer(markdown)], load())
+    title = TITLE.search(markdown)
+    if line is None or title is None:
+        return markdown
+    depth = page.file.src_uri.count("/")
+    line = line.replace("(/verification.md)", f"({'../' * depth}verification.md#where-each-program-was-verified)")
+    return f"{markdown[: title.end()]}\n\n{line}\n{{ .page-record }}\n{markdown[title.end() :]}"
