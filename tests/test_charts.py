@@ -141,3 +141,20 @@ def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
         thread.join(timeout=10)
     assert not any(thread.is_alive() for thread in threads), "a run never got its turn"
     assert not overlaps, f"an exclusive run had company: {overlaps}"
+
+
+def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> None:
+    """Start-up and per-task cost per engine, from the two samples the page shows; the table holds the same figures."""
+    from harness.charts import ENGINE_COLUMNS, engine_charts_html, parse_engine_run
+    from harness.sample import parse_sample
+
+    samples = ["snippets/engines/costs.out", "snippets/engines/ray_costs.out"]
+    figure = engine_charts_html(samples)
+    runs = [parse_engine_run(parse_sample(ROOT / sample).output, sample) for sample in samples]
+    engines = {name for run in runs for name in run.rows}
+    assert len(engines) == 5 and all(f'<th scope="row">{name}</th>' in figure for name in engines), engines
+    queue = runs[0].rows["multiprocessing.Queue"]  # measured in both runs: the first run's row is charted
+    assert all(f"<td>{charts.short(queue[column])}</td>" in figure for column in ENGINE_COLUMNS)
+    assert figure.count("<svg") == 1 and 'role="img"' in figure and "<title>" in figure
+    page = (ROOT / "docs" / "guides" / "choosing-an-engine.md").read_text(encoding="utf-8")
+    assert f'<div class="engine-charts" data-samples="{" ".join(samples)}"></div>' in page

@@ -109,14 +109,9 @@ def _trailing_sizes(words: list[str]) -> list[str]:
     return words[len(words) - count :]
 
 
-def svg(benchmark: Benchmark, title: str, anchor: str) -> str:
-    """One table as a log-log line chart, inline SVG; ``anchor`` makes its ids unique on the page."""
-    import matplotlib  # noqa: PLC0415 (only the build draws charts; the checks need not import it)
-
-    matplotlib.use("svg")
-    from matplotlib import pyplot, ticker  # noqa: PLC0415
-
-    settings: dict[str, Any] = {
+def _settings(anchor: str) -> dict[str, Any]:
+    """matplotlib's settings for a chart of this site: text as text, the page's colours, a stable file."""
+    return {
         "svg.fonttype": "none",  # text stays text: selectable, and in the page's font
         "svg.hashsalt": anchor,  # the same figures give the same file
         "font.size": 11,
@@ -127,6 +122,16 @@ def svg(benchmark: Benchmark, title: str, anchor: str) -> str:
         "ytick.color": INK,
         "grid.color": GRID,
     }
+
+
+def svg(benchmark: Benchmark, title: str, anchor: str) -> str:
+    """One table as a log-log line chart, inline SVG; ``anchor`` makes its ids unique on the page."""
+    import matplotlib  # noqa: PLC0415 (only the build draws charts; the checks need not import it)
+
+    matplotlib.use("svg")
+    from matplotlib import pyplot, ticker  # noqa: PLC0415
+
+    settings = _settings(anchor)
     rows = benchmark.tables[title]
     positions = list(range(len(benchmark.sizes)))
     with matplotlib.rc_context(settings):
@@ -158,7 +163,7 @@ def svg(benchmark: Benchmark, title: str, anchor: str) -> str:
     return _themed(out.getvalue(), anchor, title)
 
 
-def _themed(drawing: str, anchor: str, title: str) -> str:
+def _themed(drawing: str, anchor: str, title: str, label_text: str | None = None) -> str:
     """matplotlib's SVG, made inline: no XML header, scalable, ids unique, colours from CSS."""
     drawing = drawing[drawing.index("<svg") :]
     drawing = re.sub(
@@ -172,7 +177,8 @@ def _themed(drawing: str, anchor: str, title: str) -> str:
     for index, colour in enumerate(PALETTE):
         drawing = drawing.replace(colour, f"var(--colour-{index})")
     drawing = drawing.replace(INK, "var(--md-default-fg-color)").replace(GRID, "var(--md-default-fg-color--lightest)")
-    label = f"<title>{html.escape(CHARTS[title])} against item size; the figures are in the table below.</title>"
+    label_text = label_text or f"{CHARTS[title]} against item size; the figures are in the table below."
+    label = f"<title>{html.escape(label_text)}</title>"
     return drawing.replace("data-search-exclude>", f"data-search-exclude>{label}", 1)
 
 
@@ -250,8 +256,110 @@ def charts_html(sample_path: str, root: Path = ROOT) -> str:
     return '<div class="benchmark-charts">' + "".join(parts) + "</div>"
 
 
+# The engines' costs: one chart from the runs of several programs that print the same table, asked for by
+#     <div class="engine-charts" data-samples="snippets/engines/costs.out snippets/engines/ray_costs.out"></div>
+ENGINE_MARKER = re.compile(r'<div class="engine-charts" data-samples="([^"]+)"></div>')
+ENGINE_COLUMNS = ("start-up", "per task")  # what the chart shows of each engine's row, in ms
+ENGINE_ROW = re.compile(r"^(?P<name>\S.*?)\s{2,}(?P<figures>\d[\d.]*(?:\s+\d[\d.]*)*)$")
+
+
+@dataclass
+class EngineRun:
+    machine: str
+    python: str
+    rows: dict[str, dict[str, float]]  # engine -> column -> ms
+
+
+def parse_engine_run(lines: list[str], where: str) -> EngineRun:
+    """The ``ms  start-up  per task ...`` table a costs program prints, with its machine and Python lines."""
+    machine = next((line.split(": ", 1)[1] for line in lines if line.startswith("machine: ")), "")
+    python = next((line.split(": ", 1)[1] for line in lines if line.startswith("python: ")), "")
+    header = next((index for index, line in enumerate(lines) if line.startswith("ms ")), None)
+    if header is None or not machine or not python:
+        raise ValueError(f"engine chart: {where} prints no `ms ...` table, or no machine or python line")
+    columns = re.split(r"\s{2,}", lines[header].strip())[1:]
+    rows = {}
+    for line in lines[header + 1 :]:
+        found = ENGINE_ROW.match(line)
+        if found is None:
+            break
+        values = [float(value) for value in found.group("figures").split()]
+        rows[found.group("name")] = dict(zip(columns, values, strict=True))
+    return EngineRun(machine, python, rows)
+
+
+def engine_svg(rows: dict[str, dict[str, float]], anchor: str) -> str:
+    """Each engine's start-up and per-task cost as horizontal bars, on a log scale."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("svg")
+    from matplotlib import pyplot, ticker  # noqa: PLC0415
+
+    names = list(rows)
+    with matplotlib.rc_context(_settings(anchor)):
+        figure, axes = pyplot.subplots(figsize=(7.2, 0.5 + 0.55 * len(names)))
+        height = 0.38
+        for index, column in enumerate(ENGINE_COLUMNS):
+            positions = [row + (index - 0.5) * height for row in range(len(names))]
+            values = [rows[name][column] for name in names]
+            axes.barh(positions, values, height=height, color=PALETTE[index], label=f"{column}, ms")
+            for position, value in zip(positions, values, strict=True):
+                axes.text(value * 1.08, position, short(value), va="center", fontsize=10)
+        axes.set_xscale("log")
+        axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: short(value)))
+        axes.set_yticks(range(len(names)), names)
+        axes.invert_yaxis()
+        axes.set_xlabel("ms, log scale (less is better)")
+        axes.grid(True, axis="x", which="major", linewidth=0.5)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, fontsize=10)
+        axes.set_xlim(right=max(value for row in rows.values() for value in row.values()) * 4)
+        figure.tight_layout()
+        out = io.StringIO()
+        figure.savefig(out, format="svg", transparent=True, metadata={"Date": None, "Creator": None})
+        pyplot.close(figure)
+    label = "Start-up and per-task cost of each engine, in ms, log scale; the figures are in the table below."
+    return _themed(out.getvalue(), anchor, "", label)
+
+
+def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
+    """One chart of every engine's costs; an engine measured in several runs is taken from the first."""
+    runs = []
+    for sample_path in sample_paths:
+        path = root / sample_path
+        if not path.exists():
+            raise ValueError(f"engine chart: {sample_path} does not exist (data-samples names programs' .out files)")
+        runs.append((sample_path, parse_engine_run(parse_sample(path).output, sample_path)))
+    rows: dict[str, dict[str, float]] = {}
+    origins = []
+    for sample_path, run in runs:
+        new = {name: row for name, row in run.rows.items() if name not in rows}
+        rows.update(new)
+        origins.append(
+            f"{html.escape(', '.join(new))}: from the run recorded in <code>{html.escape(sample_path)}</code> "
+            f"({html.escape(run.machine)}; {html.escape(run.python)})"
+        )
+    head = "".join(f'<th scope="col">{html.escape(column)}, ms</th>' for column in ENGINE_COLUMNS)
+    body = "".join(
+        f'<tr><th scope="row">{html.escape(name)}</th>'
+        + "".join(f"<td>{short(row[column])}</td>" for column in ENGINE_COLUMNS)
+        + "</tr>"
+        for name, row in rows.items()
+    )
+    return (
+        f'<figure class="benchmark-figure engine-figure">{engine_svg(rows, "engine-costs")}'
+        "<figcaption>What one engine costs to start, and per task, in ms; log scale. "
+        + "; ".join(origins)
+        + ".</figcaption><details><summary>The figures of this chart as a table</summary>"
+        f'<table><thead><tr><th scope="col">engine</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+        "</details></figure>"
+    )
+
+
 def replace_markers(page_html: str, root: Path = ROOT) -> str:
-    return MARKER.sub(lambda found: charts_html(found.group(1), root), page_html)
+    page_html = MARKER.sub(lambda found: charts_html(found.group(1), root), page_html)
+    return ENGINE_MARKER.sub(lambda found: engine_charts_html(found.group(1).split(), root), page_html)
 
 
 def kept_outputs(pool: RunPool, method: str) -> dict[str, dict[str, str]]:
