@@ -77,13 +77,16 @@ def test_the_legend_says_what_each_rule_requires(tmp_path: Path) -> None:
     )
     legend = html.unescape(TAG.sub("", re.split(r'<div class="output-legend"[^>]*>', page)[1]))
     assert "Lines of one process keep their order (the producer, each consumer, main)" in legend
-    assert "Every consumer prints lines of the same pattern as the others; 1 or more of them." in legend
+    assert (
+        "Every consumer prints lines of the same pattern as the others ({key} stands for its number); 1 or more "
+        "of them." in legend
+    )
     assert "Consumer {key}: got {item} may appear 0 or more times." in legend
     assert (
         "The values in Producer: put {item} lines are those in Consumer {key}: got {item} lines, in any order."
         in legend
     )
-    assert "Marked values differ between runs." in legend
+    assert "Marked values differ between runs; the lines below call them {item}." in legend
 
 
 def test_one_process_gets_no_labels_but_still_its_requirements(tmp_path: Path) -> None:
@@ -96,8 +99,8 @@ def test_one_process_gets_no_labels_but_still_its_requirements(tmp_path: Path) -
 def test_a_program_meant_to_hang_or_fail_says_so(tmp_path: Path) -> None:
     hangs = annotated(tmp_path, ["expect hang 2"], ["waiting"])
     assert (
-        "<strong>Hangs by design</strong>: the checks stop it once it has printed these lines and then stayed "
-        "silent for 2 s" in hangs
+        "<strong>Hangs by design</strong>: it prints these lines, then waits forever; stop it with Ctrl-C. "
+        "(The checks stop it once it has been silent for 2 s" in hangs
     )
     fails = annotated(tmp_path, ["expect exit 1", "stderr RuntimeError"], ["starting"])
     assert (

@@ -461,7 +461,7 @@ def test_a_program_that_is_wrong_on_purpose_says_so_in_its_title_download_link_a
                 problems.append(f"{where}: marked wrong on purpose in its footer, and it is not")
     marked = {p.name for p in PROGRAMS if parse_sample(p.sample_path).rules.shown_to}
     assert marked <= seen, f"not found on any page: {sorted(marked - seen)}"
-    assert len(marked) >= 20 and not problems, "\n".join(problems)
+    assert len(marked) >= 18 and not problems, "\n".join(problems)
 
 
 def test_no_output_a_reader_sees_shows_the_checks_own_folders() -> None:
@@ -535,8 +535,7 @@ def test_each_page_with_programs_says_under_its_title_when_they_were_verified_an
         shown = re.search(r'</h1>\s*<p class="page-record">(.*?)</p>', html_text, re.S)
         expected = record_line(names, badges.load())
         assert expected is not None
-        if shown is None or html.unescape(TAG.sub("", shown.group(1))) != expected.split(" ([")[0] + (
-            " (where each ran)." if "([" in expected else ""
-        ):
+        as_text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", expected)  # the Markdown link, as the page shows it
+        if shown is None or html.unescape(TAG.sub("", shown.group(1))) != as_text:
             problems.append(f"{page.relative_to(ROOT)}: {shown.group(1)[:200] if shown else 'no line under the title'}")
     assert not problems, "\n".join(problems)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from multiprocessing.queues import JoinableQueue
-from queue import Empty
 
 
 def main() -> None:
@@ -31,12 +30,9 @@ def main() -> None:
     print(
         "three puts, no get(), three task_done(): join() returned", flush=True
     )
-    left = []
-    while True:
-        try:
-            left.append(q.get(timeout=0.1))
-        except Empty:
-            break
+    # The three items are still there: take them (the feeder thread may
+    # still be writing them into the pipe, so wait for each).
+    left = [q.get(timeout=5) for _ in range(3)]
     print(f"still in the queue after join(): {left}", flush=True)
 
 

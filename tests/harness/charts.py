@@ -324,7 +324,11 @@ def engine_svg(rows: dict[str, dict[str, float]], anchor: str) -> str:
 
 
 def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
-    """One chart of every engine's costs; an engine measured in several runs is taken from the first."""
+    """One chart of every row of every run; a name a run shares with an earlier one is named with its run.
+
+    Each run measures the Queue too, as its own yardstick (Ray's starts its Queue's worker with spawn):
+    a run's engines are read against its own Queue.
+    """
     runs = []
     for sample_path in sample_paths:
         path = root / sample_path
@@ -333,11 +337,11 @@ def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
         runs.append((sample_path, parse_engine_run(parse_sample(path).output, sample_path)))
     rows: dict[str, dict[str, float]] = {}
     origins = []
-    for sample_path, run in runs:
-        new = {name: row for name, row in run.rows.items() if name not in rows}
-        rows.update(new)
+    for number, (sample_path, run) in enumerate(runs, start=1):
+        named = {(name if name not in rows else f"{name} (run {number})"): row for name, row in run.rows.items()}
+        rows.update(named)
         origins.append(
-            f"{html.escape(', '.join(new))}: from the run recorded in <code>{html.escape(sample_path)}</code> "
+            f"run {number}, {html.escape('; '.join(named))}: recorded in <code>{html.escape(sample_path)}</code> "
             f"({html.escape(run.machine)}; {html.escape(run.python)})"
         )
     head = "".join(f'<th scope="col">{html.escape(column)}, ms</th>' for column in ENGINE_COLUMNS)
@@ -349,8 +353,9 @@ def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
     )
     return (
         f'<figure class="benchmark-figure engine-figure">{engine_svg(rows, "engine-costs")}'
-        "<figcaption>What one engine costs to start, and per task, in ms; log scale. "
-        + "; ".join(origins)
+        "<figcaption>What one engine costs to start, and per task, in ms; log scale; each run measures the "
+        "Queue too, so read an engine against its own run's Queue. "
+        + ". ".join(origins[:1] + [origin[0].upper() + origin[1:] for origin in origins[1:]])
         + ".</figcaption><details><summary>The figures of this chart as a table</summary>"
         f'<table><thead><tr><th scope="col">engine</th>{head}</tr></thead><tbody>{body}</tbody></table>'
         "</details></figure>"

@@ -109,9 +109,13 @@ def requirements(
         if channel.family:
             low, high, _ = rules.members.get(channel.name, (None, None, 0))
             how_many = "as many of them as here" if low is None else f"{_amount(low, high)} of them"
-            items.append(f"Every {channel.name} prints lines of the same pattern as the others; {how_many}.")
+            items.append(
+                f"Every {channel.name} prints lines of the same pattern as the others (<code>{{key}}</code> stands "
+                f"for its number); {how_many}."
+            )
     if rules.redactions:
-        items.append(f"{VARIES.format('Marked values')} differ between runs.")
+        names = ", ".join(dict.fromkeys(f"<code>{html.escape(rule.placeholder)}</code>" for rule in rules.redactions))
+        items.append(f"{VARIES.format('Marked values')} differ between runs; the lines below call them {names}.")
     for count in rules.counts:
         items.append(f"{_quoted(count.template)} may appear {_amount(count.low, count.high)} times.")
     for rule in rules.unordered:
@@ -140,15 +144,16 @@ def requirements(
     for verdict in rules.verdicts:
         names = ", ".join(f"<code>{html.escape(name)}</code>" for name in verdict.placeholders)
         items.append(
-            f"{_quoted(verdict.text)} is the program's own check of what the page claims from the {names} "
-            "values: a run in which the claim fails prints False there, and fails."
+            f"{_quoted(verdict.text)}: the program checks what the page claims from the {names} values and prints "
+            "the answer; True in every checked run."
         )
     for placeholder, (reason, _) in rules.free.items():
         items.append(f"Any <code>{html.escape(placeholder)}</code> value is right: {html.escape(reason)}.")
     if rules.expect_hang:
         items.append(
-            f"<strong>Hangs by design</strong>: the checks stop it once it has printed these lines and then "
-            f"stayed silent for {rules.hang_quiet:g} s, and make sure nothing it started is left running."
+            "<strong>Hangs by design</strong>: it prints these lines, then waits forever; stop it with Ctrl-C. "
+            f"(The checks stop it once it has been silent for {rules.hang_quiet:g} s, and make sure nothing it "
+            "started is left running.)"
         )
     if rules.exit_code:
         items.append(f"<strong>Exits with status {rules.exit_code}</strong>, on purpose.")

@@ -11,9 +11,18 @@ import re
 from typing import Any
 
 from tests.harness.badges import CLAIMED_PLATFORMS, CLAIMED_VERSIONS, _ranges, load
+from tests.harness.installs import MATRIX, RAY_VERSION, RAY_WHEELS, ROOT, engines_used
 
 INCLUDE = re.compile(r'^--8<-- "snippets/(?P<name>\w+/\w+)\.py"$', re.M)
 TITLE = re.compile(r"^# .+$", re.M)
+
+
+def impossible_versions(name: str) -> list[str]:
+    """The matrix's versions a program cannot run on at all: a Ray program where Ray has no wheel."""
+    path = ROOT / "snippets" / f"{name}.py"
+    if "Ray" not in engines_used(path):
+        return []
+    return [f"{major}.{minor}" for major, minor in MATRIX if (major, minor) not in RAY_WHEELS]
 
 
 def record_line(names: list[str], results: dict[str, Any]) -> str | None:
@@ -26,14 +35,20 @@ def record_line(names: list[str], results: dict[str, Any]) -> str | None:
         return "Programs on this page: not verified yet."
     platforms = {platform for entry in entries for platform in entry.get("platforms", {})}
     versions = {version for entry in entries for found in entry.get("platforms", {}).values() for version in found}
+    # A version none of the page's programs can run on is not missing from the record: it is said apart.
+    impossible = set.intersection(*(set(impossible_versions(name)) for name in names))
     missing_platforms = [platform for platform in CLAIMED_PLATFORMS if platform not in platforms]
-    missing_versions = [version for version in CLAIMED_VERSIONS if version not in versions]
-    line = f"Programs on this page last verified {dates[-1]}, on {', '.join(sorted(platforms))} with CPython "
-    line += f"{_ranges(sorted(versions))}."
+    missing_versions = [version for version in CLAIMED_VERSIONS if version not in versions | impossible]
+    line = (
+        f"Programs on this page: on record as passing on {', '.join(sorted(platforms))} with CPython "
+        f"{_ranges(sorted(versions))}; record last changed {dates[-1]}."
+    )
     missing = [f"CPython {_ranges(missing_versions)}"] if missing_versions else []
     missing += missing_platforms
     if missing:
-        line += f" Not on record: {', '.join(missing)} ([where each ran](/verification.md))."
+        line += f" Not on record yet: {', '.join(missing)} ([where each ran](/verification.md))."
+    if impossible:
+        line += f" Ray {RAY_VERSION} has no wheel for CPython {_ranges(sorted(impossible))}."
     return line
 
 

@@ -61,6 +61,12 @@ def _record(
     return f"{shown(sample.path)}: {done}, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
 
 
+# The run a sample is recorded from sees this machine's cores, as a reader's run sees theirs: what it prints
+# about the machine is true. The re-checks see another count (running.OTHER_CPU_COUNT), so that a sample which
+# shows the count fails there.
+THIS_MACHINE = {"PYTHON_CPU_COUNT": "default"}
+
+
 def update_sample(program: Program, python: str, rechecks: int = RECHECKS, others: tuple[str, ...] = ()) -> str:
     """Record the program's samples that are missing or fail; return what was done. Raise AssertionError on failure.
 
@@ -72,8 +78,8 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
     """
     methods = start_methods()
 
-    def under(method: str, interpreter: str = python) -> Callable[[Sample], Run]:
-        return lambda sample: run_against_sample(program, method, interpreter, sample=sample)
+    def under(method: str, interpreter: str = python, env: dict[str, str] | None = None) -> Callable[[Sample], Run]:
+        return lambda sample: run_against_sample(program, method, interpreter, extra_env=env, sample=sample)
 
     def version(interpreter: str) -> str:
         return ".".join(map(str, release(interpreter)[:2]))
@@ -82,7 +88,7 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
     done = [
         _record(
             _sample_at(program.sample_path),
-            under(methods[0]),
+            under(methods[0], env=THIS_MACHINE),
             [(f"under {m}", under(m)) for m in used]
             + [(f"under {m} on {version(other)}", under(m, other)) for other in others for m in used],
             rechecks,
@@ -118,7 +124,7 @@ def record_timeline(program: Program, python: str, method: str) -> str:
     sample = parse_sample(program.sample_path)
     with tempfile.TemporaryDirectory() as folder:
         events = Path(folder) / "events.txt"
-        noting = {"SNIPPETS_TIMELINE_FILE": str(events), "SNIPPETS_TIMELINE_MAIN": "1"}
+        noting = {"SNIPPETS_TIMELINE_FILE": str(events), "SNIPPETS_TIMELINE_MAIN": "1", **THIS_MACHINE}
         run = run_against_sample(program, method, python, extra_env=noting)
         verdict = judge(run, sample)
         if verdict:
