@@ -899,3 +899,45 @@ def test_on_a_phone_chart_and_timeline_text_stays_legible(browser: Browser, base
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
     context.close()
     assert not small, "\n".join(small)
+
+
+# Each program line on a phone that wraps: where its continuation starts, and where it should (its indentation
+# and two columns more), in px from the line's left edge.
+WRAPPED_LINES = """() => {
+    const probe = document.createElement("span");
+    probe.textContent = "0";
+    document.querySelector(".highlight code").appendChild(probe);
+    const ch = probe.getBoundingClientRect().width;
+    probe.remove();
+    const found = [];
+    for (const line of document.querySelectorAll(".highlight code .code-line")) {
+        const rects = [];  // the text's own boxes: a shaded line's span is a block wider than its text
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            rects.push(...[...range.getClientRects()].filter(rect => rect.width > 0 && node.textContent.trim()));
+        }
+        const tops = [...new Set(rects.map(rect => Math.round(rect.top)))];
+        if (tops.length < 2) continue;
+        const left = line.getBoundingClientRect().left;
+        tops.sort((a, b) => a - b);
+        const second = Math.min(...rects.filter(rect => Math.round(rect.top) === tops[1]).map(rect => rect.left));
+        const indent = parseFloat(getComputedStyle(line).getPropertyValue("--indent")) || 0;
+        found.push([line.textContent.slice(0, 40), second - left, (indent + 2) * ch]);
+    }
+    return found;
+}"""
+
+
+def test_on_a_phone_a_wrapped_program_line_continues_under_its_own_indentation(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(base_url + "guides/stopping-consumers/", wait_until="load")
+    wrapped = page.evaluate(WRAPPED_LINES)
+    context.close()
+    assert len(wrapped) >= 3, "no program line wraps at 390 px: the test shows nothing"
+    misplaced = [
+        f"{text!r}: continues at {at:.0f} px, not {wanted:.0f}" for text, at, wanted in wrapped if abs(at - wanted) > 2
+    ]
+    assert not misplaced, "\n".join(misplaced)

@@ -70,4 +70,7 @@ def test_a_short_program_or_one_without_shaded_lines_is_shown_whole() -> None:
     for lines, shaded in ((PROGRAM[:30], {15}), (PROGRAM, set())):
         source = block(lines, shaded)
         match = PROGRAM_BLOCK.search(source)
-        assert match is not None and excerpt(match) == source
+        assert match is not None
+        shown = excerpt(match)
+        assert "excerpt-gap" not in shown and "folded" not in shown and copied(shown) == copied(source)
+        assert shown.count('<span class="code-line"') == len(lines)  # each line wraps under its own indentation

@@ -38,11 +38,23 @@ SHORTEST_FOLD = 4  # a stretch shorter than this stays shown: a marker would hid
 WHOLE_UP_TO = 30  # a program this short is shown whole
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
+def indented(line: str) -> str:
+    """One line of code in a span that knows its indentation: on a phone, where code wraps, the rest of a long
+    line continues under the line's own indentation, not at the block's edge (docs/stylesheets/extra.css)."""
+    text = html.unescape(TAG.sub("", line))
+    indent = len(text) - len(text.lstrip(" "))
+    return f'<span class="code-line" style="--indent: {indent}ch">{line}</span>'
+
+
 def excerpt(block: re.Match[str]) -> str:
     lines = LINE.findall(block.group("code"))
     shaded = [index for index, line in enumerate(lines) if line.startswith('<span class="hll">')]
     if not shaded or len(lines) <= WHOLE_UP_TO:
-        return block.group(0)
+        return f"{block.group('head')}{''.join(indented(line) for line in lines)}{block.group('tail')}"
+    lines = [indented(line) for line in lines]
     shown = {near for index in shaded for near in range(index - CONTEXT, index + CONTEXT + 1)}
     runs: list[tuple[bool, list[str]]] = []  # (folded, lines)
     for index, line in enumerate(lines):
