@@ -8,9 +8,10 @@ from pathlib import Path
 
 from contribution import contribute
 
+from harness import timeline
 from harness.inventory import check_inventory
 from harness.pool import run_against_sample
-from harness.sample import parse_sample
+from harness.sample import Rules, Sample, parse_sample
 from harness.timeline import Timeline, load, parse_events, record, svg, timeline_path
 
 
@@ -160,3 +161,20 @@ def test_a_stale_missing_or_wrong_timeline_is_reported(tmp_path: Path) -> None:
         problem.startswith(f"{shown}a sample without a program")
         for problem in check_inventory(tmp_path / "docs", tmp_path)
     )
+
+
+def test_a_lane_whose_lines_name_no_process_is_named_by_the_function_it_runs() -> None:
+    """Where the output does not say who a process is, its target does: 'producer (Process-3)', not 'Process-3'."""
+    events = "\n".join(
+        [
+            '1.0\t10\tstart\t"main"',
+            '1.1\t11\tstart\t"Process-3"',
+            '1.1\t11\trole\t"producer"',
+            '1.3\t11\tend\t""',
+            '1.4\t10\tend\t"main"',
+        ]
+    )
+    processes = timeline.parse_events(events)
+    assert [process.role for process in processes] == ["", "producer"]
+    sample = Sample(Path("p.out"), [], Rules(), [], 1)
+    assert timeline.lane_label(processes[1], sample) == ("producer (Process-3)", None)

@@ -38,6 +38,7 @@ class Process:
     start: float
     end: float | None  # None: still running when the run was stopped (a program meant to hang)
     lines: list[tuple[float, str]]  # (time, text) of each line it printed
+    role: str = ""  # the function it runs ("consumer", "worker"): its lane's name where its lines name none
 
 
 def parse_events(text: str) -> list[Process]:
@@ -47,11 +48,14 @@ def parse_events(text: str) -> list[Process]:
     ends: dict[int, float] = {}
     pending: dict[int, str] = {}
     lines: dict[int, list[tuple[float, str]]] = {}
+    roles: dict[int, str] = {}
     for record in text.splitlines():
         stamp, pid_text, kind, payload = record.split("\t", 3)
         when, pid, value = float(stamp), int(pid_text), json.loads(payload)
         if kind == "start":
             starts.setdefault(pid, (when, value))
+        elif kind == "role":
+            roles[pid] = value
         elif kind == "fork":
             forks[pid] = (when, int(value))
         elif kind == "end":
@@ -81,6 +85,7 @@ def parse_events(text: str) -> list[Process]:
             round(starts[pid][0] - origin, 4),
             round(ends[pid] - origin, 4) if pid in ends else None,
             [(round(when - origin, 4), text) for when, text in lines.get(pid, [])],
+            roles.get(pid, ""),
         )
         for pid in order
     ]
@@ -95,7 +100,10 @@ def record(program_path: Path, events: str, method: str, python_release: str, da
         return None
     about = {"program_sha256": source_hash(program_path), "method": method, "python": python_release, "date": date}
     lanes = [  # one process per line of the file: a new recording reads as a short diff
-        json.dumps({"name": p.name, "start": p.start, "end": p.end, "lines": p.lines}, ensure_ascii=False)
+        json.dumps(
+            {"name": p.name, "start": p.start, "end": p.end, "lines": p.lines, **({"role": p.role} if p.role else {})},
+            ensure_ascii=False,
+        )
         for p in processes
     ]
     text = json.dumps(about, ensure_ascii=False)[:-1] + ', "processes": [\n' + ",\n".join(lanes) + "\n]}\n"
@@ -123,7 +131,10 @@ def load(path: Path) -> Timeline:
         data["method"],
         data["python"],
         data["date"],
-        [Process(p["name"], p["start"], p["end"], [(t, text) for t, text in p["lines"]]) for p in data["processes"]],
+        [
+            Process(p["name"], p["start"], p["end"], [(t, text) for t, text in p["lines"]], p.get("role", ""))
+            for p in data["processes"]
+        ],
         data["program_sha256"],
     )
 
@@ -135,7 +146,7 @@ def lane_label(process: Process, sample: Sample) -> tuple[str, str | None]:
         return "main", "main" if streams in ([], ["main"]) else None
     if len(streams) == 1 and streams[0] != "main":
         return stream_label(streams[0]), streams[0]
-    return process.name, None
+    return (f"{process.role} ({process.name})" if process.role else process.name), None
 
 
 def _milliseconds(seconds: float) -> str:
@@ -160,22 +171,25 @@ def svg(timeline: Timeline, sample: Sample, streams: list[str], colours: int) ->
     """
     processes = timeline.processes
     span = max([p.end or 0 for p in processes] + [t for p in processes for t, _ in p.lines] + [0.001])
-    scale = (WIDTH - LABEL - RIGHT) / span
+    labels = [lane_label(process, sample) for process in processes]
+    # The label column: wide enough for the longest lane name, at about 6.7 units a character of 11 px text.
+    left = max(LABEL, round(6.7 * max(len(label) for label, _ in labels) + 14))
+    scale = (WIDTH - left - RIGHT) / span
 
     def x(seconds: float) -> float:
-        return round(LABEL + seconds * scale, 1)
+        return round(left + seconds * scale, 1)
 
     height = TOP + LANE * len(processes) + 30
     parts = []
     described = []
     for index, process in enumerate(processes):
-        label, stream = lane_label(process, sample)
+        label, stream = labels[index]
         colour = f"stream-{streams.index(stream) % colours}" if stream in streams else "stream-none"
         y = TOP + LANE * index + LANE / 2
         end = process.end if process.end is not None else span
         parts.append(f'<g class="lane {colour}">')
         parts.append(
-            f'<text class="lane-label" x="{LABEL - 8}" y="{y + 4}" text-anchor="end">{html.escape(label)}</text>'
+            f'<text class="lane-label" x="{left - 8}" y="{y + 4}" text-anchor="end">{html.escape(label)}</text>'
         )
         parts.append(f'<line class="alive" x1="{x(process.start)}" y1="{y}" x2="{x(end)}" y2="{y}"/>')
         parts.append(f'<line class="edge" x1="{x(process.start)}" y1="{y - 7}" x2="{x(process.start)}" y2="{y + 7}"/>')
@@ -194,7 +208,7 @@ def svg(timeline: Timeline, sample: Sample, streams: list[str], colours: int) ->
         )
         described.append(f"{label}: started at {_milliseconds(process.start)}, {printed}, {ended}.")
     axis_y = TOP + LANE * len(processes) + 6
-    parts.append(f'<line class="axis" x1="{LABEL}" y1="{axis_y}" x2="{WIDTH - RIGHT}" y2="{axis_y}"/>')
+    parts.append(f'<line class="axis" x1="{left}" y1="{axis_y}" x2="{WIDTH - RIGHT}" y2="{axis_y}"/>')
     for tick in _ticks(span):
         parts.append(f'<line class="axis" x1="{x(tick)}" y1="{axis_y}" x2="{x(tick)}" y2="{axis_y + 4}"/>')
         parts.append(

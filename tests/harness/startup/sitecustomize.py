@@ -372,6 +372,9 @@ def _record_timeline() -> None:
 
     def _bootstrap(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         note("start", self.name)
+        role = getattr(getattr(self, "_target", None), "__name__", "")  # what it runs: its lane's name
+        if role:
+            note("role", role.lstrip("_"))
         try:
             return bootstrap(self, *args, **kwargs)
         finally:
