@@ -29,7 +29,10 @@ def test_changed_results_move_the_date_and_the_badge() -> None:
     fewer = badges.merge(first, {"g/p": {"3.12": ["fork", "spawn"]}}, "Linux", TUESDAY)
     assert fewer["g/p"]["date"] == "2026-11-24"
     assert badges.badge(first["g/p"]) != badges.badge(fewer["g/p"])
-    assert badges.badge(fewer["g/p"]) == "Verified on Linux with CPython 3.12 under fork, spawn (2026-11-24)."
+    assert (
+        badges.badge(fewer["g/p"])
+        == "Verified on Linux with CPython 3.12 under fork, spawn (on record since 2026-11-24)."
+    )
 
 
 def test_other_platforms_and_interpreters_are_kept() -> None:
@@ -37,7 +40,7 @@ def test_other_platforms_and_interpreters_are_kept() -> None:
     both = badges.merge(linux, {"g/p": {"3.14": ["spawn"]}}, "macOS", TUESDAY)
     assert badges.badge(both["g/p"]) == (
         "Verified on Linux with CPython 3.12 under fork, spawn, forkserver; "
-        "on macOS with CPython 3.14 under spawn (2026-11-24)."
+        "on macOS with CPython 3.14 under spawn (on record since 2026-11-24)."
     )
 
 
@@ -45,7 +48,7 @@ def test_versions_with_the_same_methods_are_grouped_in_order() -> None:
     results = badges.merge({}, {"g/p": {"3.13": ALL, "3.11": ALL, "3.14": ["spawn"]}}, "Linux", MONDAY)
     assert badges.badge(results["g/p"]) == (
         "Verified on Linux with CPython 3.11, 3.13 under fork, spawn, forkserver; "
-        "CPython 3.14 under spawn (2026-11-23)."
+        "CPython 3.14 under spawn (on record since 2026-11-23)."
     )
 
 
@@ -115,7 +118,7 @@ def test_a_program_no_start_method_can_change_says_so_everywhere() -> None:
     results = badges.merge({}, {"g/p": {"3.12": ["none"], "3.13": ["none"]}}, "Linux", MONDAY)
     assert badges.badge_chips(results["g/p"])[2] == "no start method used"
     assert badges.badge(results["g/p"]) == (
-        "Verified on Linux with CPython 3.12, 3.13, no start method used (2026-11-23)."
+        "Verified on Linux with CPython 3.12, 3.13, no start method used (on record since 2026-11-23)."
     )
     row = badges.matrix([Program(ROOT / "snippets" / "g" / "p.py")], results).splitlines()[2]
     assert "| 3.12, 3.13: no start method used |" in row

@@ -169,12 +169,16 @@ def test_a_lane_whose_lines_name_no_process_is_named_by_the_function_it_runs() -
         [
             '1.0\t10\tstart\t"main"',
             '1.1\t11\tstart\t"Process-3"',
-            '1.1\t11\trole\t"producer"',
+            '1.1\t11\trole\t"__mp_main__:producer"',
             '1.3\t11\tend\t""',
             '1.4\t10\tend\t"main"',
         ]
     )
     processes = timeline.parse_events(events)
-    assert [process.role for process in processes] == ["", "producer"]
+    assert [process.role for process in processes] == ["", "__mp_main__:producer"]
     sample = Sample(Path("p.out"), [], Rules(), [], 1)
     assert timeline.lane_label(processes[1], sample) == ("producer (Process-3)", None)
+    library = timeline.Process("ForkPoolWorker-1", 0.1, 0.2, [], "multiprocessing.pool:worker")
+    assert timeline.role_label(library) == "Pool worker (ForkPoolWorker-1)"
+    engine = timeline.Process("Dask Worker process (from Nanny)", 0.1, 0.2, [], "distributed.process:run")
+    assert timeline.role_label(engine) == "Dask Worker process (from Nanny)"

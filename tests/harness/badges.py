@@ -113,7 +113,7 @@ def badge(entry: dict[str, Any] | None) -> str:
             for methods, numbers in _by_methods(entry["platforms"][platform]).items()
         )
         parts.append(f"{platform} with {described}")
-    return f"Verified on {'; on '.join(parts)} ({entry['date']})."
+    return f"Verified on {'; on '.join(parts)} (on record since {entry['date']})."
 
 
 def _ranges(versions: list[str]) -> str:

@@ -338,11 +338,13 @@ def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
     rows: dict[str, dict[str, float]] = {}
     origins = []
     for number, (sample_path, run) in enumerate(runs, start=1):
-        named = {(name if name not in rows else f"{name} (run {number})"): row for name, row in run.rows.items()}
+        repeated = {name for _, other in runs if other is not run for name in other.rows}
+        named = {(f"{name} (run {number})" if name in repeated else name): row for name, row in run.rows.items()}
         rows.update(named)
+        method = "" if "start method" in run.python else "; the program chooses each process's start method"
         origins.append(
-            f"run {number}, {html.escape('; '.join(named))}: recorded in <code>{html.escape(sample_path)}</code> "
-            f"({html.escape(run.machine)}; {html.escape(run.python)})"
+            f"Run {number}, {html.escape('; '.join(named))}: recorded in <code>{html.escape(sample_path)}</code> "
+            f"({html.escape(run.machine)}; {html.escape(run.python)}{method})"
         )
     head = "".join(f'<th scope="col">{html.escape(column)}, ms</th>' for column in ENGINE_COLUMNS)
     body = "".join(
@@ -355,7 +357,7 @@ def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
         f'<figure class="benchmark-figure engine-figure">{engine_svg(rows, "engine-costs")}'
         "<figcaption>What one engine costs to start, and per task, in ms; log scale; each run measures the "
         "Queue too, so read an engine against its own run's Queue. "
-        + ". ".join(origins[:1] + [origin[0].upper() + origin[1:] for origin in origins[1:]])
+        + ". ".join(origins)
         + ".</figcaption><details><summary>The figures of this chart as a table</summary>"
         f'<table><thead><tr><th scope="col">engine</th>{head}</tr></thead><tbody>{body}</tbody></table>'
         "</details></figure>"

@@ -114,8 +114,15 @@ def requirements(
                 f"for its number); {how_many}."
             )
     if rules.redactions:
-        names = ", ".join(dict.fromkeys(f"<code>{html.escape(rule.placeholder)}</code>" for rule in rules.redactions))
-        items.append(f"{VARIES.format('Marked values')} differ between runs; the lines below call them {names}.")
+        # Named only where an item below says more about one of them.
+        said = [bound.placeholder for bound in rules.ranges] + list(rules.increasing) + list(rules.free)
+        said += [name for verdict in rules.verdicts for name in verdict.placeholders]
+        said += [same.placeholder for same in rules.sames]
+        named = [name for name in dict.fromkeys(rule.placeholder for rule in rules.redactions) if name in said]
+        called = (
+            f"; the lines below call them {', '.join(f'<code>{html.escape(n)}</code>' for n in named)}" if named else ""
+        )
+        items.append(f"{VARIES.format('Marked values')} differ between runs{called}.")
     for count in rules.counts:
         items.append(f"{_quoted(count.template)} may appear {_amount(count.low, count.high)} times.")
     for rule in rules.unordered:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.harness.badges import CLAIMED_PLATFORMS, CLAIMED_VERSIONS, _ranges, load
+from tests.harness.badges import CLAIMED_PLATFORMS, CLAIMED_VERSIONS, PLATFORMS, _ranges, load
 from tests.harness.installs import MATRIX, RAY_VERSION, RAY_WHEELS, ROOT, engines_used
+from tests.harness.sample import parse_sample
 
 INCLUDE = re.compile(r'^--8<-- "snippets/(?P<name>\w+/\w+)\.py"$', re.M)
 TITLE = re.compile(r"^# .+$", re.M)
@@ -25,6 +26,14 @@ def impossible_versions(name: str) -> list[str]:
     return [f"{major}.{minor}" for major, minor in MATRIX if (major, minor) not in RAY_WHEELS]
 
 
+def skipped_platforms(name: str) -> set[str]:
+    """The systems (as the badges name them) a program's sample says it is not run on."""
+    sample = ROOT / "snippets" / f"{name}.out"
+    if not sample.exists():
+        return set()
+    return {PLATFORMS.get(platform, platform) for platform in parse_sample(sample).rules.skip_on}
+
+
 def record_line(names: list[str], results: dict[str, Any]) -> str | None:
     """The line for a page showing these programs, or None if it shows none."""
     if not names:
@@ -35,9 +44,11 @@ def record_line(names: list[str], results: dict[str, Any]) -> str | None:
         return "Programs on this page: not verified yet."
     platforms = {platform for entry in entries for platform in entry.get("platforms", {})}
     versions = {version for entry in entries for found in entry.get("platforms", {}).values() for version in found}
-    # A version none of the page's programs can run on is not missing from the record: it is said apart.
+    # A version none of the page's programs can run on, or a system all of them skip, is not missing from the
+    # record: it is said apart.
     impossible = set.intersection(*(set(impossible_versions(name)) for name in names))
-    missing_platforms = [platform for platform in CLAIMED_PLATFORMS if platform not in platforms]
+    skipped = set.intersection(*(skipped_platforms(name) for name in names))
+    missing_platforms = [p for p in CLAIMED_PLATFORMS if p not in platforms and p not in skipped]
     missing_versions = [version for version in CLAIMED_VERSIONS if version not in versions | impossible]
     line = (
         f"Programs on this page: on record as passing on {', '.join(sorted(platforms))} with CPython "
@@ -49,6 +60,8 @@ def record_line(names: list[str], results: dict[str, Any]) -> str | None:
         line += f" Not on record yet: {', '.join(missing)} ([where each ran](/verification.md))."
     if impossible:
         line += f" Ray {RAY_VERSION} has no wheel for CPython {_ranges(sorted(impossible))}."
+    if skipped:
+        line += f" Not checked on {' or '.join(sorted(skipped))}: see below each program's output."
     return line
 
 

@@ -38,7 +38,7 @@ class Process:
     start: float
     end: float | None  # None: still running when the run was stopped (a program meant to hang)
     lines: list[tuple[float, str]]  # (time, text) of each line it printed
-    role: str = ""  # the function it runs ("consumer", "worker"): its lane's name where its lines name none
+    role: str = ""  # "module:function" it runs ("__main__:consumer"): its lane's name where its lines name none
 
 
 def parse_events(text: str) -> list[Process]:
@@ -146,7 +146,22 @@ def lane_label(process: Process, sample: Sample) -> tuple[str, str | None]:
         return "main", "main" if streams in ([], ["main"]) else None
     if len(streams) == 1 and streams[0] != "main":
         return stream_label(streams[0]), streams[0]
-    return (f"{process.role} ({process.name})" if process.role else process.name), None
+    return role_label(process), None
+
+
+# Workers that a library starts, named by what they are rather than by the library's function.
+LIBRARY_ROLES = {"multiprocessing.pool": "Pool worker", "concurrent.futures.process": "executor worker"}
+
+
+def role_label(process: Process) -> str:
+    """A lane the output does not name: by the program's own function it runs ("producer (Process-3)"), by
+    what a library's worker is ("Pool worker (ForkPoolWorker-1)"), else by its multiprocessing name."""
+    module, _, function = process.role.rpartition(":")
+    if module in ("__main__", "__mp_main__") or module.startswith("snippets."):
+        return f"{function} ({process.name})"
+    if module in LIBRARY_ROLES:
+        return f"{LIBRARY_ROLES[module]} ({process.name})"
+    return process.name
 
 
 def _milliseconds(seconds: float) -> str:

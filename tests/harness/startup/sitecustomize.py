@@ -372,9 +372,9 @@ def _record_timeline() -> None:
 
     def _bootstrap(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         note("start", self.name)
-        role = getattr(getattr(self, "_target", None), "__name__", "")  # what it runs: its lane's name
-        if role:
-            note("role", role.lstrip("_"))
+        target = getattr(self, "_target", None)  # what it runs, module:name: its lane's name (harness/timeline.py)
+        if target is not None and getattr(target, "__name__", ""):
+            note("role", f"{getattr(target, '__module__', '')}:{target.__name__}")
         try:
             return bootstrap(self, *args, **kwargs)
         finally:
