@@ -182,18 +182,24 @@ def _themed(drawing: str, anchor: str, title: str, label_text: str | None = None
     return drawing.replace("data-search-exclude>", f"data-search-exclude>{label}", 1)
 
 
-def table_html(benchmark: Benchmark, title: str) -> str:
-    rows = benchmark.tables[title]
-    head = "".join(f'<th scope="col">{html.escape(size)}</th>' for size in benchmark.sizes)
+def html_table(corner: str, columns: list[str], rows: dict[str, list[str]]) -> str:
+    """A chart's figures as a table, its text alternative: a row per line or bar, a column per figure."""
+    head = "".join(f'<th scope="col">{html.escape(column)}</th>' for column in columns)
     body = "".join(
-        f'<tr><th scope="row">{html.escape(name)}</th>'
-        + "".join(f"<td>{'-' if value is None else short(value)}</td>" for value in values)
-        + "</tr>"
-        for name, values in rows.items()
+        f'<tr><th scope="row">{html.escape(name)}</th>' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+        for name, cells in rows.items()
     )
     return (
-        f'<table><thead><tr><th scope="col">{html.escape(title)}</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<table><thead><tr><th scope="col">{html.escape(corner)}</th>{head}</tr></thead><tbody>{body}</tbody></table>'
     )
+
+
+def table_html(benchmark: Benchmark, title: str) -> str:
+    rows = {
+        name: ["-" if value is None else short(value) for value in values]
+        for name, values in benchmark.tables[title].items()
+    }
+    return html_table(title, benchmark.sizes, rows)
 
 
 def short(value: float) -> str:
@@ -346,12 +352,10 @@ def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
             f"Run {number}, {html.escape('; '.join(named))}: recorded in <code>{html.escape(sample_path)}</code> "
             f"({html.escape(run.machine)}; {html.escape(run.python)}{method})"
         )
-    head = "".join(f'<th scope="col">{html.escape(column)}, ms</th>' for column in ENGINE_COLUMNS)
-    body = "".join(
-        f'<tr><th scope="row">{html.escape(name)}</th>'
-        + "".join(f"<td>{short(row[column])}</td>" for column in ENGINE_COLUMNS)
-        + "</tr>"
-        for name, row in rows.items()
+    table = html_table(
+        "engine",
+        [f"{column}, ms" for column in ENGINE_COLUMNS],
+        {name: [short(row[column]) for column in ENGINE_COLUMNS] for name, row in rows.items()},
     )
     return (
         f'<figure class="benchmark-figure engine-figure">{engine_svg(rows, "engine-costs")}'
@@ -359,7 +363,7 @@ def engine_charts_html(sample_paths: list[str], root: Path = ROOT) -> str:
         "Queue too, so read an engine against its own run's Queue. "
         + ". ".join(origins)
         + ".</figcaption><details><summary>The figures of this chart as a table</summary>"
-        f'<table><thead><tr><th scope="col">engine</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f"{table}"
         "</details></figure>"
     )
 
