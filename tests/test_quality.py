@@ -39,6 +39,10 @@ SOMETIMES_MEASURED = {
         "time.sleep(0.01)": "runs only if main looks before the feeder thread has written the item into the pipe; "
         "it usually does, but the thread sometimes wins (a fresh clone's full check found it once not run)",
     },
+    "snippets/ray_tasks/tasks_and_queue.py": {
+        "time.sleep(0.01)": "runs only if main looks before Ray's producer task has filled the queue; the task "
+        "usually has not, but sometimes wins (a fresh clone's full check found it once not run)",
+    },
     "snippets/killed_workers/pool_waits_forever.py": {
         "if task == 3:": "runs only in pool workers; terminate() at the end of the with block kills those still "
         "running (no coverage data), while one that already took the pool's stop signal exits and saves it",
