@@ -23,7 +23,7 @@ from harness.inventory import mkdocs_config, nav_pages, scan_page
 from harness.matching import classify, stream_label
 from harness.programs import Program, discover
 from harness.running import ROOT, SCRATCH_PREFIX
-from harness.sample import parse_sample
+from harness.sample import Sample, parse_sample
 
 TITLED_BLOCK = re.compile(
     r'<span class="filename">(?P<title>[^<]*)</span>(?:<span class="wrong-mark">[^<]*</span>)?'
@@ -70,6 +70,11 @@ def _numbers(spans: str) -> list[int]:
     return sorted(numbers)
 
 
+def is_file_variant(sample: Sample) -> bool:
+    """A variant of the runs of the file copied on its own (`as-file`), shown titled `python <program>.py`."""
+    return sample.rules.when is not None and bool(sample.rules.when.as_file)
+
+
 def expected_texts(title: str) -> list[str]:
     """What a block with this title may show: the program file, its recorded output, or one of its variants'."""
     stream = "stderr" if title.startswith("stderr of ") else "output"
@@ -77,10 +82,12 @@ def expected_texts(title: str) -> list[str]:
     for program in PROGRAMS:
         if title == program.relative and stream == "output":
             return [program.path.read_text(encoding="utf-8").rstrip("\n")]
-        if title == f"python -m {program.module}":
-            return ["\n".join(getattr(parse_sample(program.sample_path), stream))]
+        if title == f"python -m {program.module}":  # the main sample, or a variant of some releases' module runs
+            samples = [parse_sample(program.sample_path)] + [parse_sample(path) for path in program.variant_paths]
+            return ["\n".join(getattr(sample, stream)) for sample in samples if not is_file_variant(sample)]
         if title == f"python {program.path.name}" and program.variant_paths:
-            return ["\n".join(getattr(parse_sample(path), stream)) for path in program.variant_paths]
+            samples = [parse_sample(path) for path in program.variant_paths]
+            return ["\n".join(getattr(sample, stream)) for sample in samples if is_file_variant(sample)]
     return []
 
 
@@ -103,7 +110,7 @@ def test_the_program_and_its_output_are_rendered_exactly_as_their_files(built_si
     assert program.relative in shown, f"{program.relative} is not rendered on any page"
     assert f"python -m {program.module}" in shown, f"the output of {program.relative} is not rendered"
     for path in [program.sample_path, *program.variant_paths]:
-        title = f"python -m {program.module}" if path == program.sample_path else f"python {program.path.name}"
+        title = f"python {program.path.name}" if is_file_variant(parse_sample(path)) else f"python -m {program.module}"
         if parse_sample(path).stderr:
             assert f"stderr of {title}" in shown, f"the stderr {path.name} records is not rendered below {title!r}"
     differ = [

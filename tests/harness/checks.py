@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .matching import check_sample, match_output, match_stderr, report
 from .programs import Program
-from .running import LAUNCHER, OUTPUT_LIMIT, NamedResource, Run
+from .running import OUTPUT_LIMIT, NamedResource, Run
 from .sample import Rules, RunKind, Sample, SampleError, parse_sample, program_of, shown
 
 SHARED_MEMORY_LEAK = re.compile(r"resource_tracker: There appear to be \d+ leaked shared_memory objects[^\n]*")
@@ -47,7 +47,7 @@ def _stacks(run: Run) -> str:
     parts = []
     for pid, text in run.stacks.items():
         command, _, dump = text.partition("\n")
-        if LAUNCHER.split("\n")[0] in command or pid == run.pid:
+        if f"-m {run.module}" in command or pid == run.pid:
             command = f"the program (python -m {run.module})"
         parts.append(f"process {pid}: {command}\n{dump}")
     return "\n\n".join(parts)
@@ -139,9 +139,10 @@ def judge(run: Run, sample: Sample) -> str | None:
         )
     if run.leftovers:
         helpers = [left for left in run.leftovers if HELPER.search(left)]
-        launcher = " ".join(LAUNCHER.split())
         own = [
-            left.replace(launcher, f"(the program's own code, forked: python -m {run.module})")
+            left + f"  (the program's own code, forked: python -m {run.module})"
+            if left.endswith(f" -m {run.module}")
+            else left
             for left in run.leftovers
             if left not in helpers
         ]

@@ -237,8 +237,14 @@ def _expected_title(include: Include, root: Path) -> str | None:
         return None
     if path.suffix == ".py" and include.section is None:
         return include.path
-    if path.suffix == ".out" and is_variant(path):  # the output of particular runs, so far always of the file
-        return f"python {path.stem.split('.')[0]}.py"
+    if path.suffix == ".out" and is_variant(path):  # the output of particular runs: how they were started
+        try:
+            when = parse_sample(root / path).rules.when
+        except (OSError, SampleError):
+            when = None
+        if when is None or when.as_file:  # a variant recorded from a module run names no `as-file`
+            return f"python {path.stem.split('.')[0]}.py"
+        return "python -m " + ".".join(path.with_suffix("").with_suffix("").parts)
     if path.suffix == ".out":
         return "python -m " + ".".join(path.with_suffix("").parts)
     return None

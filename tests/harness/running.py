@@ -30,19 +30,11 @@ from .settings import setting
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs the module exactly as `python -m` does (runpy._run_module_as_main, the
-# function behind -m), after choosing the start method.  The module's code then
-# runs in the real __main__ module, which multiprocessing has already
-# registered as __mp_main__: so an object of a class defined in the program,
-# pickled by a spawned child, unpickles in the parent as it does for readers.
-# spawn and forkserver children re-import the module by name, as for `-m`.
-LAUNCHER = (
-    "import multiprocessing, runpy, sys\n"
-    "method, module = sys.argv[1], sys.argv[2]\n"
-    "multiprocessing.set_start_method(method)\n"
-    "sys.argv = [module]\n"
-    "runpy._run_module_as_main(module)\n"
-)
+# A module run is `python -m <module>`, as a reader runs it; the start method comes through
+# $START_METHOD_VARIABLE, which startup/sitecustomize.py sets in the main process alone before
+# the module runs (multiprocessing.set_start_method). So nothing of the checks stands in the
+# program's stacks: the hang guide prints them.
+START_METHOD_VARIABLE = "SNIPPETS_START_METHOD"
 
 # Environment variables that change how a program prints or behaves and that
 # the machine running the checks may have set.  PYTHONUNBUFFERED makes print()
@@ -422,8 +414,10 @@ def run_program(
     scratch = _make_scratch()
     if alone is not None:
         (scratch / "cwd" / alone.name).write_bytes(alone.read_bytes())
-    command = [python, "-c", LAUNCHER, method, module] if alone is None else [python, alone.name]
+    command = [python, "-m", module] if alone is None else [python, alone.name]
     env = {**program_environment(root, scratch, python), **(extra_env or {})}
+    if alone is None:
+        env[START_METHOD_VARIABLE] = method
     holder = contain(memory_mib)
     process = subprocess.Popen(
         holder.command(command),

@@ -12,7 +12,7 @@ from . import timeline
 from .checks import judge, stale_traceback, without_allowed_stderr
 from .matching import UNDECLARED_STDERR, check_sample, match_output, stderr_lines
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
-from .programs import Program, methods_for, start_methods
+from .programs import Program, methods_for, start_methods, uses_no_start_method
 from .running import Run
 from .sample import Rules, RunKind, Sample, parse_sample, program_of, render_sample, shown
 
@@ -72,9 +72,10 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
 
     The main sample is recorded under the first start method, then re-run under every
     one, with ``python`` and with each of ``others`` (the other interpreters that run
-    it). A variant (``<program>.<name>.out``, its header written by hand) is recorded
-    from the run the check makes for it: the file run on its own, as it is or as
-    Python 3.14 would run it.
+    it) whose runs no variant describes. A variant (``<program>.<name>.out``, its header
+    written by hand) is recorded from a run the check makes for it, with the first of
+    these interpreters its ``when`` rule names: the file run on its own, as it is or as
+    Python 3.14 would run it, or the module run on a release it names.
     """
     methods = start_methods()
 
@@ -85,6 +86,15 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
         return ".".join(map(str, release(interpreter)[:2]))
 
     used = methods_for(program, methods)
+    variants = [parse_sample(path) for path in program.variant_paths]
+
+    def main_sample_holds(interpreter: str) -> bool:
+        """Whether the module runs on ``interpreter`` answer to the main sample, not to a variant."""
+        kind = RunKind(release(interpreter), as_file=False)
+        return not any(variant.rules.when is not None and variant.rules.when.holds(kind) for variant in variants)
+
+    interpreters = (python, *others)  # a variant is recorded with the first of them its `when` rule names
+    others = tuple(other for other in others if main_sample_holds(other))
     done = [
         _record(
             _sample_at(program.sample_path),
@@ -95,27 +105,25 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
         ),
         record_timeline(program, python, methods[0]),
     ]
-    for path in program.variant_paths:
-        variant = parse_sample(path)
+    for variant in variants:
+        path = variant.path
         assert variant.rules.when is not None  # parse_sample requires it in a variant
-        method = next(
-            (
-                method
-                for method, kind in [
-                    (ALONE, RunKind(release(python), as_file=True)),
-                    (ALONE_3_14, RunKind(EMULATED_RELEASE, as_file=True)),
-                    *[(m, RunKind(release(python), as_file=False)) for m in methods],
-                ]
-                if variant.rules.when.holds(kind) and (method != ALONE_3_14 or os.name == "posix")
-            ),
-            None,
-        )
-        if method is None:
+        # Real runs first, the module runs before the file's (the main sample, too, is a module run's);
+        # the emulated 3.14 run last, and never for a program that uses no start method (it gets none).
+        candidates = [(m, i, RunKind(release(i), as_file=False)) for i in interpreters for m in methods]
+        candidates += [(ALONE, i, RunKind(release(i), as_file=True)) for i in interpreters]
+        if os.name == "posix" and not uses_no_start_method(program):
+            candidates.append((ALONE_3_14, python, RunKind(EMULATED_RELEASE, as_file=True)))
+        found = next(((m, i) for m, i, kind in candidates if variant.rules.when.holds(kind)), None)
+        if found is None:
             raise AssertionError(
                 f"{shown(path)}:{variant.rules.when.line}: no run made here matches this `when` rule with "
-                f"{python}. Record it with an interpreter it names."
+                f"{', '.join(interpreters)}. Record it with an interpreter it names."
             )
-        done.append(_record(variant, under(method), [(f"as {method}", under(method))], rechecks))
+        method, interpreter = found
+        done.append(
+            _record(variant, under(method, interpreter), [(f"as {method}", under(method, interpreter))], rechecks)
+        )
     return "\n".join(done)
 
 

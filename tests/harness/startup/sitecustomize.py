@@ -368,19 +368,30 @@ def _record_timeline() -> None:
     if os.environ.pop("SNIPPETS_TIMELINE_MAIN", None):
         note("start", "main")
         atexit.register(note, "end", "main")
-    bootstrap = multiprocessing.process.BaseProcess._bootstrap
+    # No wrapper may stay on a process's stack while it runs: the hang guide prints the stacks. So
+    # the two calls BaseProcess._bootstrap makes first and last, under every start method, are
+    # wrapped instead: util._close_stdin() and util._flush_std_streams(); each returns at once.
+    import multiprocessing.util
 
-    def _bootstrap(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        note("start", self.name)
-        target = getattr(self, "_target", None)  # what it runs, module:name: its lane's name (harness/timeline.py)
-        if target is not None and getattr(target, "__name__", ""):
-            note("role", f"{getattr(target, '__module__', '')}:{target.__name__}")
-        try:
-            return bootstrap(self, *args, **kwargs)
-        finally:
-            note("end", self.name)
+    close_stdin, flush = multiprocessing.util._close_stdin, multiprocessing.util._flush_std_streams
 
-    multiprocessing.process.BaseProcess._bootstrap = _bootstrap
+    def _close_stdin() -> None:
+        caller = sys._getframe(1)
+        if caller.f_code.co_name == "_bootstrap":
+            process = caller.f_locals["self"]
+            note("start", process.name)
+            target = getattr(process, "_target", None)  # what it runs, module:name: its lane's name (timeline.py)
+            if target is not None and getattr(target, "__name__", ""):
+                note("role", f"{getattr(target, '__module__', '')}:{target.__name__}")
+        close_stdin()
+
+    def _flush_std_streams() -> None:
+        flush()
+        if sys._getframe(1).f_code.co_name == "_bootstrap":  # not the flush before a fork
+            note("end", multiprocessing.process.current_process().name)
+
+    multiprocessing.util._close_stdin = _close_stdin
+    multiprocessing.util._flush_std_streams = _flush_std_streams
     if hasattr(os, "register_at_fork"):  # processes forked without multiprocessing (Celery's pool) get a lane too
         os.register_at_fork(after_in_child=lambda: note("fork", str(os.getppid())))
 
@@ -399,6 +410,10 @@ def _record_timeline() -> None:
 
     if sys.stdout is not None:
         sys.stdout = Stdout(sys.stdout)
+
+    # Imported first, so that its Connection keeps the real os.write: a queue's feeder thread waiting in
+    # a write must not show this wrapper in its stack (the hang guide prints the stacks).
+    import multiprocessing.connection  # noqa: F401
 
     def os_write(descriptor: int, data: bytes) -> int:
         if descriptor == 1:  # straight to stdout's descriptor, as Celery writes its shutdown message
@@ -419,6 +434,14 @@ if hasattr(os, "register_at_fork"):
 
 if os.environ.get("SNIPPETS_EMULATE_3_14") == "1" and sys.version_info < (3, 14):
     emulate_3_14()
+
+# The start method of a module run (running.py starts `python -m <program>`, as a reader does), set in the
+# program's main process alone, before its code runs: a child does not inherit the variable. No launcher
+# frame then stands below the program's own in a stack it prints (the hang guide prints them).
+if os.environ.get("SNIPPETS_START_METHOD"):
+    import multiprocessing
+
+    multiprocessing.set_start_method(os.environ.pop("SNIPPETS_START_METHOD"))
 
 if os.environ.get("COVERAGE_PROCESS_START"):  # the coverage check of the programs (tests/test_quality.py)
     if os.environ.get("SNIPPETS_COVERAGE_PATH"):  # the toolchain's coverage, for an interpreter outside its venv
