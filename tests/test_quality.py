@@ -83,7 +83,18 @@ SOMETIMES_MEASURED["snippets/ray_tasks/tasks_and_queue.py"] = function_lines(
     reason=RAY_WORKER,
 )
 
+TERMINATED = (
+    "runs only in the worker, which main ends with terminate() (SIGTERM): a process killed by a signal cannot save "
+    "coverage data (the output shows that these lines ran)"
+)
+
 NEVER_RUN = {
+    "snippets/hangs/ask_for_stacks.py": function_lines(
+        "snippets/hangs/ask_for_stacks.py", "labelled", "slow_call", "work", reason=TERMINATED
+    ),
+    "snippets/hangs/fork_rearm_hangs.py": function_lines(
+        "snippets/hangs/fork_rearm_hangs.py", "work", reason=TERMINATED
+    ),
     "snippets/dask_tasks/futures.py": function_lines(
         "snippets/dask_tasks/futures.py", "square", "count_attempt", "flaky", "dies_once"
     ),

@@ -1,0 +1,56 @@
+"""A program that will not exit: its queue still holds data nobody reads.
+
+main() returns, but at exit multiprocessing joins the queue's feeder thread,
+and the feeder waits to write into a pipe that nobody empties.  One process:
+the stacks show its main thread at exit and the feeder (see join_before_drain).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing as mp
+import os
+import sysconfig
+import threading
+from multiprocessing.queues import Queue
+
+SHORTER = (
+    sysconfig.get_path("stdlib") + os.sep,
+    os.path.dirname(__file__) + os.sep,
+)
+
+
+def labelled() -> int:
+    """A pipe for faulthandler: each line written to it is printed
+    after this process's name, by a thread of this process."""
+    read_end, write_end = os.pipe()
+
+    def print_lines() -> None:
+        name = mp.current_process().name
+        own = f"0x{threading.get_ident():016x}"  # this thread: left out
+        shown = True
+        with open(read_end) as lines:
+            for line in lines:
+                if line.startswith(("Thread ", "Current thread ")):
+                    shown = own not in line
+                for prefix in SHORTER:
+                    line = line.replace(prefix, "")
+                if line.strip() and shown:
+                    print(f"{name}| {line.rstrip()}", flush=True)
+
+    threading.Thread(target=print_lines, daemon=True).start()
+    return write_end
+
+
+def main() -> None:
+    faulthandler.dump_traceback_later(2, file=labelled())
+    context = mp.get_context("spawn")
+    unread: Queue[bytes] = context.Queue()
+    unread.put(
+        b"x" * 100_000
+    )  # more than the pipe holds, and no process reads it
+    print("Main: returning from main()", flush=True)
+
+
+if __name__ == "__main__":
+    main()

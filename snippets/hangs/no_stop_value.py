@@ -1,0 +1,64 @@
+"""A consumer that never got its stop value: main waits in join(), it in get().
+
+Main sends three items and no stop value, then joins the consumer.  The
+consumer has taken all three and waits for a fourth that never comes.
+Each process prints its stacks after a delay, labelled (see join_before_drain).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing as mp
+import os
+import sysconfig
+import threading
+from multiprocessing.queues import Queue
+
+SHORTER = (
+    sysconfig.get_path("stdlib") + os.sep,
+    os.path.dirname(__file__) + os.sep,
+)
+
+
+def labelled() -> int:
+    """A pipe for faulthandler: each line written to it is printed
+    after this process's name, by a thread of this process."""
+    read_end, write_end = os.pipe()
+
+    def print_lines() -> None:
+        name = mp.current_process().name
+        own = f"0x{threading.get_ident():016x}"  # this thread: left out
+        shown = True
+        with open(read_end) as lines:
+            for line in lines:
+                if line.startswith(("Thread ", "Current thread ")):
+                    shown = own not in line
+                for prefix in SHORTER:
+                    line = line.replace(prefix, "")
+                if line.strip() and shown:
+                    print(f"{name}| {line.rstrip()}", flush=True)
+
+    threading.Thread(target=print_lines, daemon=True).start()
+    return write_end
+
+
+def consume(items: Queue[int | None]) -> None:
+    faulthandler.dump_traceback_later(2, file=labelled())
+    while (item := items.get()) is not None:  # a fourth get() waits forever
+        print(f"Consumer: got {item}", flush=True)
+
+
+def main() -> None:
+    faulthandler.dump_traceback_later(2, file=labelled())
+    context = mp.get_context("spawn")  # the same stacks on every system
+    items: Queue[int | None] = context.Queue()
+    consumer = context.Process(target=consume, args=(items,))
+    consumer.start()
+    for item in range(3):
+        items.put(item)
+    # missing: items.put(None)
+    consumer.join()
+
+
+if __name__ == "__main__":
+    main()

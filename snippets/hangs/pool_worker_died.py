@@ -1,0 +1,64 @@
+"""A pool worker died while imap() waits: main waits in next() for good.
+
+Task 2 ends its worker at once, as a crash in C code or the out-of-memory
+killer would.  The pool starts a new worker, but nothing runs task 2 again,
+and imap() returns results in task order.  Every process of the pool prints
+its stacks after a delay, labelled (see join_before_drain).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing as mp
+import os
+import sysconfig
+import threading
+
+SHORTER = (
+    sysconfig.get_path("stdlib") + os.sep,
+    os.path.dirname(__file__) + os.sep,
+)
+
+
+def labelled() -> int:
+    """A pipe for faulthandler: each line written to it is printed
+    after this process's name, by a thread of this process."""
+    read_end, write_end = os.pipe()
+
+    def print_lines() -> None:
+        name = mp.current_process().name
+        own = f"0x{threading.get_ident():016x}"  # this thread: left out
+        shown = True
+        with open(read_end) as lines:
+            for line in lines:
+                if line.startswith(("Thread ", "Current thread ")):
+                    shown = own not in line
+                for prefix in SHORTER:
+                    line = line.replace(prefix, "")
+                if line.strip() and shown:
+                    print(f"{name}| {line.rstrip()}", flush=True)
+
+    threading.Thread(target=print_lines, daemon=True).start()
+    return write_end
+
+
+def square(number: int) -> int:
+    if number == 2:
+        os._exit(1)  # the worker dies with its task
+    return number * number
+
+
+def stacks_later(seconds: float) -> None:
+    faulthandler.dump_traceback_later(seconds, file=labelled())
+
+
+def main() -> None:
+    stacks_later(2)
+    context = mp.get_context("spawn")  # the same stacks on every system
+    with context.Pool(1, initializer=stacks_later, initargs=(2,)) as pool:
+        for result in pool.imap(square, range(4)):  # waits for task 2 forever
+            print(f"Main: got {result}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
