@@ -21,6 +21,7 @@ from harness import badges
 from harness.highlight import hl_lines
 from harness.inventory import mkdocs_config, nav_pages, scan_page
 from harness.matching import classify, stream_label
+from harness.outputs import sample_for
 from harness.programs import Program, discover
 from harness.running import ROOT, SCRATCH_PREFIX
 from harness.sample import Sample, parse_sample
@@ -143,7 +144,8 @@ def test_every_output_block_shows_who_printed_each_line_and_what_the_checks_requ
             if program is None:
                 continue
             seen.add(program)
-            sample = parse_sample(program.sample_path)
+            shown = html.unescape(re.sub(r"<[^>]+>", "", block["code"]))
+            sample = sample_for(f"python -m {program.module}", shown) or parse_sample(program.sample_path)
             lines, _ = classify(sample.output, sample.rules)
             labels = re.findall(
                 r'<span class="out-line(?: not-compared)? stream-\d" data-stream="([^"]+)">', block["code"]
