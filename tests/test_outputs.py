@@ -6,6 +6,9 @@ import html
 import re
 from pathlib import Path
 
+import pytest
+
+from harness.highlight import HighlightError, output_lines
 from harness.outputs import annotate_page
 from harness.sample import render_sample
 
@@ -150,3 +153,29 @@ def test_recorded_stderr_is_its_own_block_below_the_output_with_frames_in_italic
 
 def test_a_program_without_stderr_shows_no_stderr_block(tmp_path: Path) -> None:
     assert "stderr-output" not in annotated(tmp_path, [], ["starting"])
+
+
+def test_a_long_output_shows_the_lines_its_fence_names_and_folds_the_rest(tmp_path: Path) -> None:
+    """highlight="..." on an output's fence (harness/highlight.py): those lines shaded, long stretches folded away."""
+    output = [f"Worker: frame {number}" for number in range(1, 21)]
+    guide = tmp_path / "shown"
+    guide.mkdir()
+    sample = guide / "program.out"
+    sample.write_text(render_sample(["#| channel worker ^Worker:"], output))
+    assert output_lines(sample, "frame 10;frame 20") == "10 20"
+    with pytest.raises(HighlightError, match="no line of the recorded output contains 'frame 99'"):
+        output_lines(sample, "frame 99")
+    # pymdownx.highlight wraps each hl_lines line, its newline included, in <span class="hll">
+    code = "".join(
+        f'<span class="hll">{line}\n</span>' if number in (10, 20) else f"{line}\n"
+        for number, line in enumerate(output, 1)
+    )
+    title = '<span class="filename">python -m snippets.shown.program</span>'
+    block = f'<div class="highlight">{title}<pre><span></span><code>{code}</code></pre></div>'
+    page = annotate_page(block, tmp_path)
+    assert '<details class="excerpt-toggle"' in page and "Show all 20 lines" in page
+    assert page.count('<span class="hll">') == 2
+    assert "⋯ 7 lines" in page and "⋯ 2 lines" not in page  # lines 1-7 folded; 8-9 and 11-12, 18-19 around the shade
+    assert page.count('<span class="folded">') == 7 + 5  # 1-7 and 13-17
+    copied = shown_text(re.sub(r'<span class="excerpt-gap">[^<]*</span>', "", page))
+    assert copied == "\n".join(output) + "\n"  # the copy button copies every line, folded or not

@@ -126,7 +126,7 @@ def test_the_program_and_its_output_are_rendered_exactly_as_their_files(built_si
 OUTPUT_BLOCK = re.compile(
     r'<div class="highlight program-output(?P<labelled> labelled-output)?"[^>]*><span class="filename">'
     r"python -m (?P<module>[\w.]+)"
-    r"</span><pre[^>]*>(?:<span></span>)?<code>(?P<code>.*?)</code></pre></div>\s*"
+    r"</span><pre[^>]*>(?:<span></span>)?<code>(?P<code>.*?)</code></pre></div>\s*(?:</div>\s*)?"  # an excerpt's end
     r'(?P<stderr>(?:<details class="stderr-folded">.*?</details>|<div class="highlight stderr-output">.*?</div>)\s*)?'
     r'(?P<legend><div class="output-legend"[^>]*>.*?</div>)?',
     re.S,

@@ -36,6 +36,8 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
+from .sample import parse_sample
+
 HIGHLIGHT = re.compile(r"""\shighlight=(?P<quote>["'])(?P<names>.*?)(?P=quote)""")
 # A fence line and a pymdownx.snippets include line; the inventory (inventory.py) reads pages with these too.
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -110,6 +112,22 @@ def hl_lines(path: Path, names: str) -> str:
     return " ".join(spans)
 
 
+def output_lines(sample_path: Path, names: str) -> str:
+    """``hl_lines`` for an output block: each of its lines that contains one of the ``;``-separated texts.
+
+    A long output (the stacks of every thread of every process) shows these lines, and folds the
+    others (harness/outputs.py). A text that no line contains fails the build.
+    """
+    output = parse_sample(sample_path).output
+    numbers: set[int] = set()
+    for name in (part.strip() for part in names.split(";")):
+        found = {number for number, line in enumerate(output, 1) if name and name in line}
+        if not found:
+            raise HighlightError(f"no line of the recorded output contains {name!r}.")
+        numbers |= found
+    return " ".join(str(number) for number in sorted(numbers))
+
+
 def rewrite(lines: list[str], base: Path) -> list[str]:
     """``lines`` of a page with each ``highlight="..."`` fence turned into ``hl_lines="..."``.
 
@@ -122,13 +140,18 @@ def rewrite(lines: list[str], base: Path) -> list[str]:
             continue
         include = next((text for text in lines[index + 1 :] if text.strip()), "")
         found = INCLUDE.match(include)
-        if not found or ":" in found.group("target"):
+        target = found.group("target") if found else ""
+        if not found or (":" in target and not target.endswith(".out:output")):
             raise HighlightError(
                 f"line {index + 1}: highlight= needs the next line to include a whole program "
-                '(--8<-- "snippets/<guide>/<program>.py").'
+                '(--8<-- "snippets/<guide>/<program>.py") or an output '
+                '(--8<-- "snippets/<guide>/<program>.out:output").'
             )
         try:
-            value = hl_lines(base / found.group("target"), highlight.group("names"))
+            if target.endswith(".out:output"):
+                value = output_lines(base / target.removesuffix(":output"), highlight.group("names"))
+            else:
+                value = hl_lines(base / target, highlight.group("names"))
         except (HighlightError, OSError, SyntaxError) as error:
             raise HighlightError(f"line {index + 1}: {found.group('target')}: {error}") from None
         rewritten[index] = line[: highlight.start()] + f' hl_lines="{value}"' + line[highlight.end() :]

@@ -27,6 +27,7 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
 from . import timeline
+from .excerpts import CONTEXT, SHORTEST_FOLD
 from .matching import MAIN, classify, is_compared, stream_label, stream_of
 from .programs import SNIPPETS
 from .sample import Rules, Sample, parse_sample, program_of
@@ -39,6 +40,10 @@ OUTPUT_BLOCK = re.compile(
 PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
 COLOURS = 8  # .stream-0 ... .stream-7 in docs/stylesheets/extra.css, light and dark
 VARIES = '<span class="varies" title="differs between runs">{}</span>'
+CODE_LINE = re.compile(r'<span class="hll">.*?\n</span>|[^\n]*\n|[^\n]+$', re.S)  # as excerpts.LINE
+HLL = '<span class="hll">'
+FOLDED = '<span class="folded">'
+TAG = re.compile(r"<[^>]+>")
 STDERR_OPEN_LINES = 24  # a longer stderr (a traceback per process) starts folded, one click away
 
 
@@ -185,7 +190,9 @@ def requirements(
 def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
     """The output block with its lines labelled by process, and its legend."""
     code = block.group("code")
-    text = html.unescape(code)
+    # Lines a highlight="..." on the fence named (harness/highlight.py): pymdownx wrapped each in <span class="hll">
+    shaded = {index for index, line in enumerate(CODE_LINE.findall(code)) if line.startswith(HLL)}
+    text = html.unescape(TAG.sub("", code))
     sample = sample_for(block.group("title"), text, snippets)
     if sample is None:
         return block.group(0)
@@ -224,15 +231,46 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
     items = "".join(f"<li>{item}</li>" for item in requirements(sample.rules, streams, texts, sample.output))
     legend.append(f'<p class="output-legend-title">On your machine</p><ul>{items}</ul>')
     trailing = "\n" if text.endswith("\n") else ""
+    body = f"{chr(10).join(out)}{trailing}"
+    if shaded:
+        body = _folded(out, shaded)
     stderr = f"\n{stderr_block(sample)}" if sample.stderr else ""
     drawn = ""
     recorded = timeline.timeline_path(program_of(sample.path))
     if sample.path.suffixes == [".out"] and recorded.exists():  # the main sample's run, not a variant's
         anchor = f"timeline-{sample.path.parent.name}-{sample.path.stem}".replace("_", "-")
         drawn = timeline.figure(timeline.load(recorded), sample, streams, COLOURS, anchor)
+    shown = f"{head}{body}{block.group('tail')}"
+    folded = body.count(FOLDED)
+    if folded:
+        shown = f'<div class="excerpt">{_toggle(len(out), folded)}{shown}</div>'
+    return f'{shown}{stderr}\n<div class="output-legend" data-search-exclude>{"".join(legend)}</div>{drawn}'
+
+
+def _folded(lines: list[str], shaded: set[int]) -> str:
+    """The lines, the shaded ones marked, each long stretch far from them folded away, as a program excerpt folds."""
+    near = {index for shade in shaded for index in range(shade - CONTEXT, shade + CONTEXT + 1)}
+    out, stretch = [], []
+    for index, line in enumerate([*lines, None]):
+        if line is not None and index not in near:
+            stretch.append(line)
+            continue
+        if len(stretch) >= SHORTEST_FOLD:
+            out.append(f'<span class="excerpt-gap">⋯ {len(stretch)} lines\n</span>')
+            out += [f"{FOLDED}{folded}\n</span>" for folded in stretch]
+        else:
+            out += [f"{kept}\n" for kept in stretch]
+        stretch = []
+        if line is not None:
+            out.append(f"{HLL}{line}\n</span>" if index in shaded else f"{line}\n")
+    return "".join(out)
+
+
+def _toggle(total: int, folded: int) -> str:
     return (
-        f"{head}{chr(10).join(out)}{trailing}{block.group('tail')}{stderr}\n"
-        f'<div class="output-legend" data-search-exclude>{"".join(legend)}</div>{drawn}'
+        '<details class="excerpt-toggle" data-search-exclude><summary><span class="when-folded">▸ Shaded: the lines '
+        f'this section discusses. Show all {total} lines</span><span class="when-unfolded">▾ Fold the {folded} '
+        "other lines again</span></summary></details>"
     )
 
 
