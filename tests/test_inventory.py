@@ -148,9 +148,9 @@ def test_a_correct_page_passes(tmp_path: Path) -> None:
             id="highlight-names-no-statement",
         ),
         pytest.param(
-            ('title="python -m snippets.greet.hello"', 'title="python -m snippets.greet.hello" highlight="hello"'),
-            "docs/hello.md:7: highlight= works only on a block that includes a whole program (.py).",
-            id="highlight-on-an-output",
+            ('title="python -m snippets.greet.hello"', 'title="python -m snippets.greet.hello" highlight="nowhere"'),
+            "docs/hello.md:7: snippets/greet/hello.out: no line of the recorded output contains 'nowhere'.",
+            id="highlight-on-an-output-names-no-line",
         ),
     ],
 )

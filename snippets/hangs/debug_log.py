@@ -1,10 +1,10 @@
 """What multiprocessing says about itself while a program hangs.
 
 log_to_stderr(logging.DEBUG) turns on multiprocessing's own log: each process
-writes to stderr as it starts, makes a queue, starts the queue's feeder
-thread, and runs its finalizers at exit.  The hang is join_before_drain's:
-main joins a worker that cannot exit until main reads what it put.  The
-worker's last line says where it stopped.
+writes to stderr as it makes or inherits a queue's locks, starts a queue's
+feeder thread, and runs its finalizers at exit.  The hang is the one of
+join_before_drain: main joins a worker that cannot exit until main reads what
+it put.  The worker's last line says where it stopped.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """A forked child that arms faulthandler's timer again waits forever.
 
-dump_traceback_later() runs a watchdog thread, and a fork copies no thread.
+dump_traceback_later() runs a watchdog thread, and a fork copies only the
+thread that calls it.
 The child still holds the parent's timer state, with a lock that only the
 watchdog thread would release, so its first dump_traceback_later() (or
 cancel_dump_traceback_later()) waits for it.  Arm the timer in each process

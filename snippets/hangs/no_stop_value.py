@@ -27,12 +27,12 @@ def labelled() -> int:
 
     def print_lines() -> None:
         name = mp.current_process().name
-        own = f"0x{threading.get_ident():016x}"  # this thread: left out
+        own = threading.get_ident()  # this thread's stack is left out
         shown = True
         with open(read_end) as lines:
             for line in lines:
                 if line.startswith(("Thread ", "Current thread ")):
-                    shown = own not in line
+                    shown = int(line.split("0x")[1].split()[0], 16) != own
                 for prefix in SHORTER:
                     line = line.replace(prefix, "")
                 if line.strip() and shown:
@@ -50,7 +50,7 @@ def consume(items: Queue[int | None]) -> None:
 
 def main() -> None:
     faulthandler.dump_traceback_later(2, file=labelled())
-    context = mp.get_context("spawn")  # the same stacks on every system
+    context = mp.get_context("spawn")  # the same stacks on Linux and macOS
     items: Queue[int | None] = context.Queue()
     consumer = context.Process(target=consume, args=(items,))
     consumer.start()

@@ -2,8 +2,8 @@
 
 Task 2 ends its worker at once, as a crash in C code or the out-of-memory
 killer would.  The pool starts a new worker, but nothing runs task 2 again,
-and imap() returns results in task order.  Every process of the pool prints
-its stacks after a delay, labelled (see join_before_drain).
+and imap() returns results in task order.  Main and each live worker print
+their stacks after a delay, labelled (see join_before_drain).
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ def labelled() -> int:
 
     def print_lines() -> None:
         name = mp.current_process().name
-        own = f"0x{threading.get_ident():016x}"  # this thread: left out
+        own = threading.get_ident()  # this thread's stack is left out
         shown = True
         with open(read_end) as lines:
             for line in lines:
                 if line.startswith(("Thread ", "Current thread ")):
-                    shown = own not in line
+                    shown = int(line.split("0x")[1].split()[0], 16) != own
                 for prefix in SHORTER:
                     line = line.replace(prefix, "")
                 if line.strip() and shown:
@@ -54,7 +54,7 @@ def stacks_later(seconds: float) -> None:
 
 def main() -> None:
     stacks_later(2)
-    context = mp.get_context("spawn")  # the same stacks on every system
+    context = mp.get_context("spawn")  # the same stacks on Linux and macOS
     with context.Pool(1, initializer=stacks_later, initargs=(2,)) as pool:
         for result in pool.imap(square, range(4)):  # waits for task 2 forever
             print(f"Main: got {result}", flush=True)

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from .checks import stale_traceback
-from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines
+from .highlight import FENCE, HIGHLIGHT, INCLUDE, HighlightError, hl_lines, output_lines
 from .programs import Program, discover
 from .running import ROOT
 from .sample import OUTPUT_MARKER, SampleError, is_variant, parse_sample, program_of
@@ -209,11 +209,15 @@ def check_include(include: Include, root: Path) -> list[str]:
             f"Add # --8<-- [start:{section}] and [end:{section}] to it, or fix the name."
         ]
     if include.highlight is not None:
-        if include.section is not None or path.suffix != ".py":
-            return [f"{include.fence_where}: highlight= works only on a block that includes a whole program (.py)."]
+        output = path.suffix == ".out" and include.section == "output"
+        if not output and (include.section is not None or path.suffix != ".py"):
+            return [
+                f"{include.fence_where}: highlight= works only on a block that includes a whole program (.py) "
+                "or an output (.out:output)."
+            ]
         try:
-            hl_lines(path, include.highlight)
-        except (HighlightError, SyntaxError) as error:
+            output_lines(path, include.highlight) if output else hl_lines(path, include.highlight)
+        except (HighlightError, SyntaxError, SampleError) as error:
             return [f"{include.fence_where}: {include.path}: {error}"]
     if section is None and path.suffix == ".py" and SECTION_MARKER.search(path.read_text(encoding="utf-8")):
         return [

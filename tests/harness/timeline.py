@@ -240,11 +240,13 @@ def svg(timeline: Timeline, sample: Sample, streams: list[str], colours: int) ->
 def figure(timeline: Timeline, sample: Sample, streams: list[str], colours: int, anchor: str) -> str:
     """The folded timeline below an output block, with what it shows and where it was recorded."""
     drawing = svg(timeline, sample, streams, colours).replace("{id}", anchor)
+    # A program that chooses its own start method (`no-start-method`) ran under it, whatever the run's default.
+    recorded = "Recorded" if sample.rules.no_start_method else f"Recorded under {html.escape(timeline.method)}"
     return (
         '<details class="timeline-figure" data-search-exclude>'
         f"<summary>Timeline of one recorded run ({len(timeline.processes)} "
         f"processes)</summary>{drawing}<p>One lane per process, from its start to its end; each dot is a line it "
-        f"printed, at the time it wrote it (hover for the text). Recorded under {html.escape(timeline.method)} "
+        f"printed, at the time it wrote it (hover for the text). {recorded} "
         f"with CPython {html.escape(timeline.python)} on Linux, {html.escape(timeline.date)}: another run, on "
         "another machine, has other times.</p></details>"
     )
