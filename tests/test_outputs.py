@@ -179,3 +179,15 @@ def test_a_long_output_shows_the_lines_its_fence_names_and_folds_the_rest(tmp_pa
     assert page.count('<span class="folded">') == 7 + 5  # 1-7 and 13-17
     copied = shown_text(re.sub(r'<span class="excerpt-gap">[^<]*</span>', "", page))
     assert copied == "\n".join(output) + "\n"  # the copy button copies every line, folded or not
+
+
+def test_two_samples_with_the_same_output_are_shown_in_the_page_s_order(tmp_path: Path) -> None:
+    """A variant of some releases' module runs may print the same stdout and another stderr: each tab gets its own."""
+    guide = tmp_path / "shown"
+    guide.mkdir()
+    (guide / "program.out").write_text(render_sample(["#| stderr older"], ["Main: done"], ["older release"]))
+    variant = render_sample(["#| when python>=3.13", "#| stderr newer"], ["Main: done"], ["newer release"])
+    (guide / "program.since-3-13.out").write_text(variant)
+    page = annotate_page(rendered(["Main: done"]) + rendered(["Main: done"]), tmp_path)
+    assert page.index("older release") < page.index("newer release")
+    assert page.count("older release") == page.count("newer release") == 1

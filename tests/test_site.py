@@ -138,14 +138,18 @@ def test_every_output_block_shows_who_printed_each_line_and_what_the_checks_requ
     problems = []
     seen = set()
     for page in sorted(built_site.rglob("*.html")):
+        shown_here: set[Path] = set()  # as harness/outputs.py tells apart two samples with the same output
         for block in OUTPUT_BLOCK.finditer(page.read_text(encoding="utf-8")):
             where = f"{page.relative_to(built_site).as_posix()}: {block.group('module')}"
             program = next((p for p in PROGRAMS if p.module == block.group("module")), None)
             if program is None:
                 continue
             seen.add(program)
-            shown = html.unescape(re.sub(r"<[^>]+>", "", block["code"]))
-            sample = sample_for(f"python -m {program.module}", shown) or parse_sample(program.sample_path)
+            text = html.unescape(re.sub(r"<[^>]+>", "", block["code"]))
+            sample = sample_for(f"python -m {program.module}", text, shown=shown_here) or parse_sample(
+                program.sample_path
+            )
+            shown_here.add(sample.path)
             lines, _ = classify(sample.output, sample.rules)
             labels = re.findall(
                 r'<span class="out-line(?: not-compared)? stream-\d" data-stream="([^"]+)">', block["code"]

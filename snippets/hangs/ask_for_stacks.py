@@ -69,11 +69,11 @@ def main() -> None:
     for task in range(4):
         tasks.put(task)
         try:
-            squared = results.get(timeout=2)
+            squared = results.get(timeout=5)
             print(f"Main: {task} squared is {squared}", flush=True)
         except queue.Empty:
             print(
-                f"Main: no result for {task} in 2 s; asking for the stacks",
+                f"Main: no result for {task} in 5 s; asking for the stacks",
                 flush=True,
             )
             assert worker.pid is not None

@@ -2,8 +2,9 @@
 
 Task 2 ends its worker at once, as a crash in C code or the out-of-memory
 killer would.  The pool starts a new worker, but nothing runs task 2 again,
-and imap() returns results in task order.  Main and each live worker print
-their stacks after a delay, labelled (see join_before_drain).
+and imap() returns results in task order.  Main prints its stacks once 2 s
+pass without a result, each live worker 2 s after it starts, labelled (see
+join_before_drain).
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ def stacks_later(seconds: float) -> None:
 
 
 def main() -> None:
-    stacks_later(2)
+    pipe = labelled()
     context = mp.get_context("spawn")  # the same stacks on Linux and macOS
     with context.Pool(1, initializer=stacks_later, initargs=(2,)) as pool:
         for result in pool.imap(square, range(4)):  # waits for task 2 forever
             print(f"Main: got {result}", flush=True)
+            # armed again at each result: it dumps after 2 s without one
+            faulthandler.dump_traceback_later(2, file=pipe)
 
 
 if __name__ == "__main__":

@@ -47,18 +47,20 @@ TAG = re.compile(r"<[^>]+>")
 STDERR_OPEN_LINES = 24  # a longer stderr (a traceback per process) starts folded, one click away
 
 
-def sample_for(title: str, text: str, snippets: Path = SNIPPETS) -> Sample | None:
-    """The sample a block titled ``title`` shows: the main one, or the variant whose output is ``text``."""
+def sample_for(title: str, text: str, snippets: Path = SNIPPETS, shown: set[Path] | None = None) -> Sample | None:
+    """The sample a block titled ``title`` shows: the main one, or the variant whose output is ``text``.
+
+    Two samples can have the same output and differ in stderr (a variant of some releases' module
+    runs): the page shows them in order, so the first not yet ``shown`` on the page is the one.
+    """
     if title.startswith("python -m snippets."):
         path = snippets.joinpath(*title.removeprefix("python -m snippets.").split(".")).with_suffix(".out")
         if not path.exists():
             return None
         main = parse_sample(path)
-        for variant in sorted(path.parent.glob(f"{path.stem}.*.out")):  # one for some releases' module runs
-            sample = parse_sample(variant)
-            if "\n".join(sample.output) == text.rstrip("\n") != "\n".join(main.output):
-                return sample
-        return main
+        variants = [parse_sample(variant) for variant in sorted(path.parent.glob(f"{path.stem}.*.out"))]
+        candidates = [sample for sample in [main, *variants] if "\n".join(sample.output) == text.rstrip("\n")]
+        return next((sample for sample in candidates if sample.path not in (shown or set())), main)
     stem = title.removeprefix("python ").removesuffix(".py")
     for variant in sorted(snippets.glob(f"*/{stem}.*.out")):
         sample = parse_sample(variant)
@@ -187,15 +189,17 @@ def requirements(
     return items
 
 
-def annotate(block: re.Match[str], snippets: Path = SNIPPETS) -> str:
+def annotate(block: re.Match[str], snippets: Path = SNIPPETS, shown: set[Path] | None = None) -> str:
     """The output block with its lines labelled by process, and its legend."""
     code = block.group("code")
     # Lines a highlight="..." on the fence named (harness/highlight.py): pymdownx wrapped each in <span class="hll">
     shaded = {index for index, line in enumerate(CODE_LINE.findall(code)) if line.startswith(HLL)}
     text = html.unescape(TAG.sub("", code))
-    sample = sample_for(block.group("title"), text, snippets)
+    sample = sample_for(block.group("title"), text, snippets, shown)
     if sample is None:
         return block.group(0)
+    if shown is not None:
+        shown.add(sample.path)
     ignored = [any(rule.pattern.search(raw) for rule in sample.rules.ignored) for raw in sample.output]
     line_streams = [stream_of(raw, sample.rules) for raw in sample.output]
     streams = list(dict.fromkeys(line_streams))
@@ -296,7 +300,8 @@ def stderr_block(sample: Sample) -> str:
 
 
 def annotate_page(page_html: str, snippets: Path = SNIPPETS) -> str:
-    return OUTPUT_BLOCK.sub(lambda block: annotate(block, snippets), page_html)
+    shown: set[Path] = set()  # the samples shown so far on this page, in order
+    return OUTPUT_BLOCK.sub(lambda block: annotate(block, snippets, shown), page_html)
 
 
 class OutputsPostprocessor(Postprocessor):
