@@ -26,15 +26,24 @@ SHORTER = (
 
 
 def labelled() -> int:
-    """A pipe for faulthandler: each line written to it is printed
-    after this process's name, by a thread of this process."""
+    """A pipe for faulthandler: every half second, a thread of this process
+    prints what was written to it, each line after this process's name."""
     read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
 
     def print_lines() -> None:
         name = mp.current_process().name
         own = threading.get_ident()  # this thread's stack is left out
-        shown = True
-        with open(read_end) as lines:
+        shown, rest = True, ""
+        while True:
+            # Asleep in C while faulthandler writes: it reads every thread's
+            # stack without a lock: a thread running meanwhile can crash it.
+            time.sleep(0.5)
+            try:
+                rest += os.read(read_end, 1 << 16).decode()
+            except BlockingIOError:
+                continue
+            *lines, rest = rest.split("\n")
             for line in lines:
                 if line.startswith(("Thread ", "Current thread ")):
                     shown = int(line.split("0x")[1].split()[0], 16) != own
