@@ -41,6 +41,15 @@ WHOLE_UP_TO = 30  # a program this short is shown whole
 TAG = re.compile(r"<[^>]+>")
 
 
+def fold_toggle(total: int, folded: int) -> str:
+    """The toggle above an excerpt (of a program, or of a long output) that unfolds every line, without a script."""
+    return (
+        '<details class="excerpt-toggle" data-search-exclude><summary><span class="when-folded">▸ Shaded: the lines '
+        f'this section discusses. Show all {total} lines</span><span class="when-unfolded">▾ Fold the {folded} '
+        "other lines again</span></summary></details>"
+    )
+
+
 def indented(line: str) -> str:
     """One line of code in a span that knows its indentation: on a phone, where code wraps, the rest of a long
     line continues under the line's own indentation, not at the block's edge (docs/stylesheets/extra.css)."""
@@ -74,12 +83,7 @@ def excerpt(block: re.Match[str]) -> str:
             out.extend(run)
     if not folded_lines:
         return block.group(0)
-    toggle = (
-        '<details class="excerpt-toggle" data-search-exclude><summary><span class="when-folded">▸ Shaded: the lines '
-        "this section "
-        f'discusses. Show all {len(lines)} lines</span><span class="when-unfolded">▾ Fold the {folded_lines} '
-        "other lines again</span></summary></details>"
-    )
+    toggle = fold_toggle(len(lines), folded_lines)
     return f'<div class="excerpt">{toggle}{block.group("head")}{"".join(out)}{block.group("tail")}</div>'
 
 

@@ -27,7 +27,7 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
 from . import timeline
-from .excerpts import CONTEXT, SHORTEST_FOLD
+from .excerpts import CONTEXT, LINE, SHORTEST_FOLD, TAG, fold_toggle
 from .matching import MAIN, classify, is_compared, stream_label, stream_of
 from .programs import SNIPPETS
 from .sample import Rules, Sample, parse_sample, program_of
@@ -40,10 +40,8 @@ OUTPUT_BLOCK = re.compile(
 PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
 COLOURS = 8  # .stream-0 ... .stream-7 in docs/stylesheets/extra.css, light and dark
 VARIES = '<span class="varies" title="differs between runs">{}</span>'
-CODE_LINE = re.compile(r'<span class="hll">.*?\n</span>|[^\n]*\n|[^\n]+$', re.S)  # as excerpts.LINE
 HLL = '<span class="hll">'
 FOLDED = '<span class="folded">'
-TAG = re.compile(r"<[^>]+>")
 STDERR_OPEN_LINES = 24  # a longer stderr (a traceback per process) starts folded, one click away
 
 
@@ -193,7 +191,7 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS, shown: set[Path] |
     """The output block with its lines labelled by process, and its legend."""
     code = block.group("code")
     # Lines a highlight="..." on the fence named (harness/highlight.py): pymdownx wrapped each in <span class="hll">
-    shaded = {index for index, line in enumerate(CODE_LINE.findall(code)) if line.startswith(HLL)}
+    shaded = {index for index, line in enumerate(LINE.findall(code)) if line.startswith(HLL)}
     text = html.unescape(TAG.sub("", code))
     sample = sample_for(block.group("title"), text, snippets, shown)
     if sample is None:
@@ -247,7 +245,7 @@ def annotate(block: re.Match[str], snippets: Path = SNIPPETS, shown: set[Path] |
     shown = f"{head}{body}{block.group('tail')}"
     folded = body.count(FOLDED)
     if folded:
-        shown = f'<div class="excerpt">{_toggle(len(out), folded)}{shown}</div>'
+        shown = f'<div class="excerpt">{fold_toggle(len(out), folded)}{shown}</div>'
     return f'{shown}{stderr}\n<div class="output-legend" data-search-exclude>{"".join(legend)}</div>{drawn}'
 
 
@@ -268,14 +266,6 @@ def _folded(lines: list[str], shaded: set[int]) -> str:
         if line is not None:
             out.append(f"{HLL}{line}\n</span>" if index in shaded else f"{line}\n")
     return "".join(out)
-
-
-def _toggle(total: int, folded: int) -> str:
-    return (
-        '<details class="excerpt-toggle" data-search-exclude><summary><span class="when-folded">▸ Shaded: the lines '
-        f'this section discusses. Show all {total} lines</span><span class="when-unfolded">▾ Fold the {folded} '
-        "other lines again</span></summary></details>"
-    )
 
 
 def stderr_block(sample: Sample) -> str:
