@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.checks import judge, load_sample
-from harness.pool import RunPool, coverage_runs, run_kind
+from harness.pool import MEASURED_METHODS, RunPool, coverage_runs, run_kind
 from harness.programs import start_methods
 from harness.running import ROOT
 from harness.sample import Sample, parse_sample
@@ -300,8 +300,10 @@ def test_every_line_of_every_program_runs(tmp_path: Path, pool: RunPool, request
     unexplained = {
         f"{path}: {text}" for path, texts in never_run.items() for text in texts - NEVER_RUN.get(path, {}).keys()
     }
-    assert not unexplained, "lines no run executed (run them, or list them in NEVER_RUN with why):\n" + "\n".join(
-        sorted(unexplained)
+    assert not unexplained, (
+        f"lines no run under {' or '.join(MEASURED_METHODS)} executed (run them, or list them in NEVER_RUN with why; "
+        "a line that runs only in a child that imports the program afresh, as under spawn: add forkserver to "
+        "harness/pool.py's MEASURED_METHODS):\n" + "\n".join(sorted(unexplained))
     )
     ran = {
         f"{path}: {text}"

@@ -107,21 +107,12 @@ def is_made(program: Program, method: str, python: str) -> bool:
 
 
 COVERAGE_SLOWDOWN = 3.0  # coverage slows every process down, start-up most: longer time limits
-# Coverage is measured under fork and forkserver only. A forkserver child imports the program
-# afresh, as a spawned one does, so the lines spawn runs are measured there too; spawn itself,
-# which starts a new interpreter with coverage for every child, cost the most (a third of the
-# measured runs, the slowest of them) and measured no line the other two missed. A line that ran
-# only under spawn would fail the coverage check, which then says which line.
-MEASURED_METHODS = ("fork", "forkserver")
-# An exclusive program is measured under fork only: its runs hold the machine one after another, so
-# coverage's cost there is paid in full (engines/costs under forkserver took 31 s measured, 13 s not,
-# as coverage starts afresh in each of Dask's and Celery's processes); its lines do not depend on
-# the start method, and one that did would fail the coverage check, which says which line.
-MEASURED_EXCLUSIVE = ("fork",)
-
-
-def measured_methods(program: Program) -> tuple[str, ...]:
-    return MEASURED_EXCLUSIVE if is_exclusive(program) else MEASURED_METHODS
+# Coverage is measured under fork alone. Measuring forkserver runs too (a child that imports the
+# program afresh, as spawn's do) found no line that fork missed (`dev.py check -k every_line`,
+# both ways, 2026-12-07) and cost about 30 CPU-seconds of the check: each measured run took
+# twice the CPU of an unmeasured one. A line that runs only in a child that imports the program
+# afresh fails the coverage check, which says so: measure forkserver too, here, for that program.
+MEASURED_METHODS = ("fork",)
 
 
 @dataclass(frozen=True)
@@ -144,7 +135,7 @@ class Coverage:
         return self.elsewhere.get(program.name, self.python)
 
     def measures(self, program: Program, method: str, python: str) -> bool:
-        return python == self.python_for(program) and method in measured_methods(program)
+        return python == self.python_for(program) and method in MEASURED_METHODS
 
     def run_folder(self, program: Program, method: str) -> Path:
         return self.folder / re.sub(r"[^\w.-]", "_", f"{program.name}-{method}")
@@ -166,7 +157,7 @@ class Coverage:
 
 
 def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
-    """The runs coverage measures: each program (of ``coverage.only``) not skipped here, under fork and forkserver."""
+    """The runs coverage measures: each program (of ``coverage.only``) not skipped here, under MEASURED_METHODS."""
     measured = [
         (program, python)
         for program in discover()
@@ -178,7 +169,7 @@ def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
         (program, method, python)
         for program, python in measured
         for method in methods_for(program, start_methods())
-        if method in measured_methods(program)
+        if method in MEASURED_METHODS
     ]
 
 
