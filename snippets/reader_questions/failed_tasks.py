@@ -82,7 +82,13 @@ def main() -> None:
         tasks.put(Task(number))
     tasks.join()  # returns: every task, failed or not, was marked done
     tasks.put(None)
+    received: list[Result] = []
     while (result := results.get()) is not None:
+        received.append(result)
+    # A retry is taken when it reaches the front of the queue, after the
+    # tasks already there: group the results by task. The sort is stable,
+    # so a task's failed attempts keep their order.
+    for result in sorted(received, key=lambda each: (each.number, each.ok)):
         status = "ok" if result.ok else "FAILED"
         print(f"task {result.number}: {status} {result.detail}", flush=True)
     while (task := dead.get()) is not None:
