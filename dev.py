@@ -233,11 +233,13 @@ def ensure_engines(venv_python: Path, interpreters: dict[tuple[int, int], str]) 
 
 
 BROWSER_TESTS = "tests/test_browser.py"
-# The visits of every page (loads, weights, axe) take about half the browser tests' time: they get
-# a pytest process of their own, so that both cores work on the browser tests once the others end.
+# The visits of every page (loads, weights, axe, block widths) take about half the browser tests'
+# time: the tests that read them get a pytest process of their own, so that both cores work on the
+# browser tests once the others end.
 BROWSER_VISITS = [
     f"{BROWSER_TESTS}::test_every_page_loads_cleanly_offline_and_light",
     f"{BROWSER_TESTS}::test_axe_finds_no_violation_the_site_causes",
+    f"{BROWSER_TESTS}::test_no_block_scrolls_sideways_or_hides_text_under_its_copy_button_at_1280_px",
 ]
 
 

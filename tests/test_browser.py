@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -207,16 +207,26 @@ def contrast(first: list[float], second: list[float]) -> float:
 
 @dataclass
 class Visit:
-    """One page, loaded by a first-time reader in one colour scheme."""
+    """One page, loaded once by a first-time reader, and what every page-wide check found on it."""
 
-    weight: tuple[int, int]  # bytes transferred, gzip-compressed and raw (light only)
-    loaded: list[str]  # the site's files it loaded, below the base URL (light only)
-    problems: list[str]  # console errors, requests to another host (light only)
-    accessibility: list[str]  # what axe-core found, and code colours under 4.5:1
+    weight: tuple[int, int]  # bytes transferred, gzip-compressed and raw
+    loaded: list[str]  # the site's files it loaded, below the base URL
+    problems: list[str]  # console errors, requests to another host
+    accessibility: list[str]  # light scheme: what axe-core found, and code colours under 4.5:1
+    dark_accessibility: list[str]  # the same page switched to the dark scheme: the colour rules alone
+    sideways: list[str]  # at 1280 px: blocks that scroll sideways or hide text under their copy button
+
+    def clean(self) -> bool:
+        found = self.problems or self.accessibility or self.dark_accessibility or self.sideways
+        return not found and self.weight[0] <= LIMIT
 
 
-# The rules whose outcome depends on the colour scheme: the dark visit runs only these.
+# The rules whose outcome depends on the colour scheme: the dark pass runs only these.
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+# Material's palette toggle, as a reader clicks it (mkdocs.yml: the light palette's toggle names the dark one).
+TO_DARK = 'label[title="Switch to dark mode"]'
+# Material fades colours over 0.25 s when the scheme changes; axe must read the final ones.
+NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
 
 
 def accessibility_problems(page: Page, where: str, only: list[str] | None = None) -> list[str]:
@@ -261,67 +271,58 @@ def page_keys(built_site: Path) -> dict[str, str]:
     return keys
 
 
+def visit_page(browser: Browser, base_url: str, built_site: Path, path: str) -> Visit:
+    """Load one page in a fresh context (nothing cached) at 1280 px, light, and run every page-wide check on it.
+
+    The light scheme gets every axe rule. Then the reader's toggle switches the page to the dark
+    scheme in place, and only the rules whose outcome depends on colours run again: the page's
+    structure, names and landmarks are the same in both. The block widths are measured last, as
+    they open every folded excerpt.
+    """
+    where = path or "/"
+    context = browser.new_context(color_scheme="light", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watched = Watched(page, base_url)
+    page.goto(base_url + path, wait_until="networkidle")
+    problems = [f"{where}: console error: {error}" for error in watched.errors]
+    problems += [f"{where}: request to another host: {url}" for url in watched.external]
+    light = accessibility_problems(page, f"{where} (light)")
+    page.add_style_tag(content=NO_TRANSITIONS)
+    page.locator(TO_DARK).click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    dark = accessibility_problems(page, f"{where} (dark)", COLOUR_RULES)
+    sideways = [f"{where}: {problem}" for problem in page.evaluate(SIDEWAYS_BLOCKS)]
+    context.close()
+    return Visit(transferred(watched.loaded, built_site), watched.loaded, problems, light, dark, sideways)
+
+
 @pytest.fixture(scope="module")
-def visits(
-    browser: Browser, base_url: str, built_site: Path, request: pytest.FixtureRequest
-) -> Callable[[str], dict[str, Visit]]:
-    """``visits("dark")``: every page, each loaded once in that scheme in a fresh context (nothing cached).
+def visits(browser: Browser, base_url: str, built_site: Path, request: pytest.FixtureRequest) -> dict[str, Visit]:
+    """Every page, each visited once (visit_page).
 
     A page whose visit found nothing, and whose content (page_keys) is the same as then, is not
     visited again, unless the check is --fresh: a full check visits every page.
     """
-    done: dict[str, dict[str, Visit]] = {}
     cache = getattr(request.config, "cache", None)
     fresh = request.config.getoption("--fresh") or cache is None
     kept: dict[str, dict[str, Any]] = {} if fresh or cache is None else cache.get(KEPT_VISITS, {})
     keys = page_keys(built_site)
-
-    def visit(scheme: str) -> dict[str, Visit]:
-        if scheme not in done:
-            done[scheme] = {}
-            viewport = {"width": 1280, "height": 900}
-            shared = browser.new_context(color_scheme=scheme, viewport=viewport)  # for the dark visits
-            for path in pages_of(built_site):
-                where = f"{path or '/'} ({scheme})"
-                earlier = kept.get(f"{scheme} {keys[path or '/']}")
-                if earlier is not None:
-                    done[scheme][path or "/"] = Visit(**{**earlier, "weight": tuple(earlier["weight"])})
-                elif scheme == "light":  # a first visit, nothing cached: what it loads; the dark one checks colours
-                    context = browser.new_context(color_scheme=scheme, viewport=viewport)
-                    page = context.new_page()
-                    watched = Watched(page, base_url)
-                    page.goto(base_url + path, wait_until="networkidle")
-                    problems = [f"{where}: console error: {error}" for error in watched.errors]
-                    problems += [f"{where}: request to another host: {url}" for url in watched.external]
-                    weight = transferred(watched.loaded, built_site)
-                    done[scheme][path or "/"] = Visit(
-                        weight, watched.loaded, problems, accessibility_problems(page, where)
-                    )
-                    context.close()
-                else:
-                    # Only the rules whose outcome depends on the colour scheme: the light visit ran every rule.
-                    page = shared.pages[0] if shared.pages else shared.new_page()
-                    page.goto(base_url + path, wait_until="load")
-                    done[scheme][path or "/"] = Visit((0, 0), [], [], accessibility_problems(page, where, COLOUR_RULES))
-            shared.close()
-            if cache is not None:
-                clean = {
-                    f"{scheme} {keys[path]}": dataclasses.asdict(visit)
-                    for path, visit in done[scheme].items()
-                    if not visit.problems and not visit.accessibility and visit.weight[0] <= LIMIT
-                }
-                current = {f"{scheme} {key}" for scheme in ("light", "dark") for key in keys.values()}
-                everything = {**cache.get(KEPT_VISITS, {}), **clean}
-                cache.set(KEPT_VISITS, {name: kept for name, kept in everything.items() if name in current})
-        return done[scheme]
-
-    return visit
+    done = {}
+    for path in pages_of(built_site):
+        earlier = kept.get(keys[path or "/"])
+        if earlier is not None:
+            done[path or "/"] = Visit(**{**earlier, "weight": tuple(earlier["weight"])})
+        else:
+            done[path or "/"] = visit_page(browser, base_url, built_site, path)
+    if cache is not None:
+        clean = {keys[path]: dataclasses.asdict(visit) for path, visit in done.items() if visit.clean()}
+        everything = {**cache.get(KEPT_VISITS, {}), **clean}
+        cache.set(KEPT_VISITS, {key: kept for key, kept in everything.items() if key in keys.values()})
+    return done
 
 
-def test_every_page_loads_cleanly_offline_and_light(
-    visits: Callable[[str], dict[str, Visit]], request: pytest.FixtureRequest
-) -> None:
-    pages = visits("light")
+def test_every_page_loads_cleanly_offline_and_light(visits: dict[str, Visit], request: pytest.FixtureRequest) -> None:
+    pages = visits
     problems = [problem for visit in pages.values() for problem in visit.problems]
     problems += [
         f"{path}: {visit.weight[0]} bytes transferred, over the {LIMIT} limit"
@@ -343,9 +344,13 @@ def test_every_page_loads_cleanly_offline_and_light(
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_violation_the_site_causes(visits: Callable[[str], dict[str, Visit]], scheme: str) -> None:
+def test_axe_finds_no_violation_the_site_causes(visits: dict[str, Visit], scheme: str) -> None:
     """axe-core on every page (contrast, link styles, names, landmarks); every colour in code at 4.5:1 or more."""
-    found = [problem for visit in visits(scheme).values() for problem in visit.accessibility]
+    found = [
+        problem
+        for visit in visits.values()
+        for problem in (visit.accessibility if scheme == "light" else visit.dark_accessibility)
+    ]
     assert not found, f"{len(found)} accessibility problems:\n" + "\n".join(sorted(set(found))[:40])
 
 
@@ -399,6 +404,30 @@ def test_the_download_link_serves_the_program_file(browser: Browser, base_url: s
     page.close()
 
 
+@pytest.fixture(scope="module")
+def search_page(browser: Browser, base_url: str) -> Iterator[tuple[Page, Watched]]:
+    """The home page, loaded once for every search test: each search starts from an empty box (type_search)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watched = Watched(page, base_url)
+    page.goto(base_url, wait_until="networkidle")
+    yield page, watched
+    page.close()
+
+
+def type_search(page: Page, term: str) -> None:
+    """Type ``term`` into an emptied search box, as a reader does.
+
+    The box is emptied first and the results seen gone, so that the previous search's
+    results cannot answer for this one.
+    """
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.fill("")
+    page.wait_for_function("!document.querySelector('.md-search-result__item')", timeout=10_000)
+    search.fill(term[:-1])
+    search.press_sequentially(term[-1])  # the search box reacts to a key press, as when a reader types
+
+
 @pytest.mark.parametrize(
     ("term", "expected_pages"),
     [
@@ -418,15 +447,10 @@ def test_the_download_link_serves_the_program_file(browser: Browser, base_url: s
     ],
 )
 def test_search_finds_api_names_offline(
-    browser: Browser, base_url: str, term: str, expected_pages: tuple[str, ...]
+    search_page: tuple[Page, Watched], term: str, expected_pages: tuple[str, ...]
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    watched = Watched(page, base_url)
-    page.goto(base_url, wait_until="networkidle")
-    search = page.locator("input.md-search__input")
-    search.click()
-    search.fill(term[:-1])
-    search.press_sequentially(term[-1])  # the search box reacts to a key press, as when a reader types
+    page, watched = search_page
+    type_search(page, term)
     found_it = (
         "[...document.querySelectorAll('.md-search-result__item a')]"
         f".some(a => {list(expected_pages)!r}.some(page => a.href.includes(page)))"
@@ -437,7 +461,6 @@ def test_search_finds_api_names_offline(
         hrefs = page.locator(".md-search-result__item a").evaluate_all("links => links.map(a => a.href)")
         pytest.fail(f"searching {term!r} did not find {expected_pages}; results: {hrefs[:10]}")
     assert not watched.external and not watched.errors
-    page.close()
 
 
 # What readers type, and the pages that answer it: one of them among the first three results.
@@ -452,12 +475,9 @@ READERS_WORDS = {
 
 def missed_among_the_first_three(page: Page, expectations: dict[str, tuple[str, ...]]) -> list[str]:
     """Type each search into the box, as a reader would; say which did not bring one of its pages up in the top 3."""
-    search = page.locator("input.md-search__input")
     missed = []
     for term, expected_pages in expectations.items():
-        search.click()
-        search.fill(term[:-1])
-        search.press_sequentially(term[-1])
+        type_search(page, term)
         first_three = "[...document.querySelectorAll('.md-search-result__item > a')].slice(0, 3)"
         top = f"{first_three}.some(a => {list(expected_pages)!r}.some(page => a.href.includes(page)))"
         try:
@@ -468,11 +488,8 @@ def missed_among_the_first_three(page: Page, expectations: dict[str, tuple[str, 
     return missed
 
 
-def test_search_finds_readers_words_among_the_first_results(browser: Browser, base_url: str) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(base_url, wait_until="networkidle")
-    missed = missed_among_the_first_three(page, READERS_WORDS)
-    page.close()
+def test_search_finds_readers_words_among_the_first_results(search_page: tuple[Page, Watched]) -> None:
+    missed = missed_among_the_first_three(search_page[0], READERS_WORDS)
     assert not missed, "\n".join(missed)
 
 
@@ -511,17 +528,10 @@ SIDEWAYS_BLOCKS = r"""() => {
 }"""
 
 
-def test_no_block_scrolls_sideways_or_hides_text_under_its_copy_button_at_1280_px(
-    browser: Browser, base_url: str
-) -> None:
+def test_no_block_scrolls_sideways_or_hides_text_under_its_copy_button_at_1280_px(visits: dict[str, Visit]) -> None:
     """Programs are reflowed to the 80 columns a block shows (snippets/ruff.toml makes ruff enforce 79); outputs
     and stderr wrap, each line under its own start, clear of the copy button."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    wide = []
-    for path in nav_pages():
-        page.goto(base_url + path, wait_until="load")
-        wide += [f"{path}: {problem}" for problem in page.evaluate(SIDEWAYS_BLOCKS)]
-    page.close()
+    wide = [problem for visit in visits.values() for problem in visit.sideways]
     assert not wide, "blocks that scroll sideways at 1280 px, or hide text:\n" + "\n".join(wide)
 
 
@@ -816,12 +826,13 @@ PASTED_ERRORS = {
 }  # fmt: skip
 
 
-def test_a_pasted_error_message_finds_its_page_among_the_first_three_results(browser: Browser, base_url: str) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(base_url, wait_until="networkidle")
+def test_a_pasted_error_message_finds_its_page_among_the_first_three_results(
+    search_page: tuple[Page, Watched],
+) -> None:
+    page = search_page[0]
     missed = missed_among_the_first_three(page, PASTED_ERRORS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "search-pasted-error.png"))
-    page.close()
     assert len(PASTED_ERRORS) >= 15 and not missed, "\n".join(missed)
 
 
