@@ -34,8 +34,8 @@ from harness.programs import (
     Program,
     discover,
     interpreters_of,
-    is_exclusive,
     methods_for,
+    rules_of,
     start_methods,
     uses_no_start_method,
 )
@@ -203,6 +203,14 @@ def alone_python(config: pytest.Config, program: Program) -> str | None:
     return next(iter(chosen.values()), None)
 
 
+def exclusive_rank(program: Program) -> int:
+    """0 for a run that shares the machine, 1 for `exclusive beside-browser`, 2 for `exclusive`."""
+    rules = rules_of(program)
+    if rules is None or not rules.exclusive:
+        return 0
+    return 1 if rules.beside_browser else 2
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start every selected program run now, so they overlap with each other and other tests.
 
@@ -244,10 +252,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
-    # as long. Exclusive runs go after all the others, once the browser tests have ended too
-    # (pool.Turns): beside any other work, their timings measure the scheduler.
-    alone = {program.name: is_exclusive(program) for program, _, _ in runs}
-    runs.sort(key=lambda run: (alone[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
+    # as long. Exclusive runs go after all the others (pool.Turns): first those the browser tests may
+    # go on beside, then, once those tests have ended too, those whose timings would measure the scheduler.
+    rank = {program.name: exclusive_rank(program) for program, _, _ in runs}
+    runs.sort(key=lambda run: (rank[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
 

@@ -143,6 +143,28 @@ def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
     assert not overlaps, f"an exclusive run had company: {overlaps}"
 
 
+def test_an_exclusive_run_waits_for_other_work_unless_beside_browser() -> None:
+    """`exclusive` waits for the browser tests (other work) to end; `exclusive beside-browser` only for other runs."""
+    browser_running = threading.Event()
+    browser_running.set()
+    turns = Turns(others_running=browser_running.is_set)
+    started: list[str] = []
+
+    def run(name: str, beside_other_work: bool) -> None:
+        with turns.turn(True, beside_other_work):
+            started.append(name)
+
+    timings = threading.Thread(target=run, args=("timings", False))
+    beside = threading.Thread(target=run, args=("beside-browser", True))
+    timings.start()
+    beside.start()
+    beside.join(timeout=5)
+    assert started == ["beside-browser"], "only the beside-browser run goes while the browser tests run"
+    browser_running.clear()
+    timings.join(timeout=5)
+    assert started == ["beside-browser", "timings"]
+
+
 def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> None:
     """Start-up and per-task cost per engine, from the two samples the page shows; the table holds the same figures."""
     from harness.charts import ENGINE_COLUMNS, engine_charts_html, parse_engine_run

@@ -200,7 +200,9 @@ class Turns:
     A benchmark that compares timings needs the cores to itself: eight programs at once on two
     cores measure the scheduler, not the tools. So an exclusive run waits for every other run,
     and for the browser tests (OTHER_WORK), to end. An exclusive run that waits for runs goes
-    before any run that comes later, so that it is never starved.
+    before any run that comes later, so that it is never starved. One that compares no timings
+    and must only not be starved (`exclusive beside-browser`) waits for the other runs alone:
+    the browser tests, at their lower priority, go on beside it.
     """
 
     def __init__(self, others_running: Callable[[], bool] = lambda: False) -> None:
@@ -211,8 +213,8 @@ class Turns:
         self.waiting_alone = 0  # exclusive runs waiting for their turn
 
     @contextmanager
-    def turn(self, exclusive: bool) -> Iterator[None]:
-        while exclusive and self.others_running():  # other runs go on meanwhile
+    def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
+        while exclusive and not beside_other_work and self.others_running():  # other runs go on meanwhile
             time.sleep(0.5)
         with self.condition:
             if exclusive:
@@ -278,7 +280,8 @@ class RunPool:
                 earlier = self.reuse.get(key, coverage_folder)
                 if earlier is not None:
                     return earlier
-            with self.turns.turn(isinstance(sample, Sample) and sample.rules.exclusive):
+            rules = sample.rules if isinstance(sample, Sample) else None
+            with self.turns.turn(rules is not None and rules.exclusive, rules is not None and rules.beside_browser):
                 run = run_against_sample(
                     program,
                     method,
