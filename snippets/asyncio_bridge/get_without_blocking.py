@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
+import threading
 import time
 from multiprocessing.queues import Queue
 from queue import Empty
@@ -50,7 +51,15 @@ async def consume(q: Queue[int | None], in_thread: bool) -> int:
 
 async def abandon_a_get(q: Queue[str]) -> bool:
     """Whether an item put after cancelling a waiting get() is lost."""
-    waiting = asyncio.create_task(asyncio.to_thread(q.get))
+    calling = threading.Event()
+
+    def get() -> str:
+        calling.set()
+        return q.get()
+
+    waiting = asyncio.create_task(asyncio.to_thread(get))
+    while not calling.is_set():  # a busy machine may start the thread late
+        await asyncio.sleep(0.01)
     await asyncio.sleep(0.1)  # the thread is now inside q.get()
     waiting.cancel()
     q.put("important")
