@@ -165,6 +165,35 @@ def test_an_exclusive_run_waits_for_other_work_unless_beside_browser() -> None:
     assert started == ["beside-browser", "timings"]
 
 
+def test_a_beside_browser_run_goes_before_an_exclusive_run_waiting_with_it() -> None:
+    turns = Turns()
+    started: list[str] = []
+    sharing = threading.Event()
+
+    def shared() -> None:
+        with turns.turn(False):
+            sharing.set()
+            deadline = time.monotonic() + 5
+            while turns.waiting_alone < 2 and time.monotonic() < deadline:  # both exclusive runs wait now
+                time.sleep(0.01)
+
+    def run(name: str, beside_other_work: bool) -> None:
+        with turns.turn(True, beside_other_work):
+            started.append(name)
+            time.sleep(0.05)
+
+    first = threading.Thread(target=shared)
+    first.start()
+    sharing.wait(timeout=5)
+    waiting = [threading.Thread(target=run, args=(name, name == "beside")) for name in ("timings", "beside")]
+    for thread in waiting:  # the timings run waits first
+        thread.start()
+        time.sleep(0.05)
+    for thread in [first, *waiting]:
+        thread.join(timeout=5)
+    assert started == ["beside", "timings"]
+
+
 def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> None:
     """Start-up and per-task cost per engine, from the two samples the page shows; the table holds the same figures."""
     from harness.charts import ENGINE_COLUMNS, engine_charts_html, parse_engine_run

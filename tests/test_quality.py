@@ -251,7 +251,7 @@ def test_programs_pass_mypy_strict() -> None:
 
 @pytest.mark.every_program
 def test_every_line_of_every_program_runs(tmp_path: Path, pool: RunPool, request: pytest.FixtureRequest) -> None:
-    """Each program under each start method, with coverage started in every one of its processes.
+    """Each program under fork (pool.MEASURED_METHODS), with coverage started in every one of its processes.
 
     These are the matrix's own runs of the interpreter of the toolchain's version
     (conftest.measured_runs), judged against their samples like every other run.

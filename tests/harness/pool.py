@@ -111,13 +111,13 @@ COVERAGE_SLOWDOWN = 3.0  # coverage slows every process down, start-up most: lon
 # program afresh, as spawn's do) found no line that fork missed (`dev.py check -k every_line`,
 # both ways, 2026-12-07) and cost about 30 CPU-seconds of the check: each measured run took
 # twice the CPU of an unmeasured one. A line that runs only in a child that imports the program
-# afresh fails the coverage check, which says so: measure forkserver too, here, for that program.
+# afresh fails the coverage check, which says so: then add forkserver here.
 MEASURED_METHODS = ("fork",)
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """Line coverage measured in every process of the runs of one interpreter under each start method.
+    """Line coverage measured in every process of the runs of one interpreter under MEASURED_METHODS.
 
     The check measures the runs it makes anyway, rather than running every
     program again: ``python`` is the interpreter of the toolchain's version
@@ -202,7 +202,8 @@ class Turns:
     and for the browser tests (OTHER_WORK), to end. An exclusive run that waits for runs goes
     before any run that comes later, so that it is never starved. One that compares no timings
     and must only not be starved (`exclusive beside-browser`) waits for the other runs alone:
-    the browser tests, at their lower priority, go on beside it.
+    the browser tests, at their lower priority, may go on beside it, and an `exclusive` run
+    waiting at the same time lets it go first.
     """
 
     def __init__(self, others_running: Callable[[], bool] = lambda: False) -> None:
@@ -211,6 +212,7 @@ class Turns:
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
         self.waiting_alone = 0  # exclusive runs waiting for their turn
+        self.waiting_beside = 0  # of those, the ones that may go beside other work: they go first
 
     @contextmanager
     def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
@@ -219,8 +221,12 @@ class Turns:
         with self.condition:
             if exclusive:
                 self.waiting_alone += 1
-                self.condition.wait_for(lambda: not self.alone and self.sharing == 0)
+                self.waiting_beside += beside_other_work
+                self.condition.wait_for(
+                    lambda: not self.alone and self.sharing == 0 and (beside_other_work or not self.waiting_beside)
+                )
                 self.waiting_alone -= 1
+                self.waiting_beside -= beside_other_work
                 self.alone = True
             else:
                 self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
