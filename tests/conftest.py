@@ -38,6 +38,7 @@ from harness.programs import (
     rules_of,
     start_methods,
     uses_no_start_method,
+    version_tuple,
 )
 from harness.reuse import RunCache, interpreter_identity, project_digest
 from harness.running import ROOT, isolated_interpreter
@@ -188,6 +189,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=REUSED))
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The first test that waits for runs starts: every check that runs before those has ended (pool.Turns)."""
+    if waits_for_runs(item) and POOL in item.config.stash:
+        item.config.stash[POOL].own_work_done.set()
+
+
 def waits_for_runs(item: pytest.Item) -> bool:
     return item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST
 
@@ -265,7 +272,10 @@ def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
 
     Where no interpreter given has that version (a CI cell testing another one), the
     toolchain's own interpreter runs the programs once more, for coverage alone. A program
-    that does not run on that version (a Ray program) is measured on the first it runs on.
+    that does not run on that version (a Ray program; an engine program or a benchmark when the
+    toolchain's version is neither the oldest nor the newest present, as in the workflow's site
+    job) is measured on the newest it runs on: coverage's compiled tracer is built for the
+    toolchain's version, and on another one only sys.monitoring (3.12+) measures at full speed.
     """
     toolchain = f"{sys.version_info[0]}.{sys.version_info[1]}"
     python = config.stash[INTERPRETERS].get(toolchain, own_python())
@@ -275,7 +285,8 @@ def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
     for program in discover():
         chosen, _ = runs_on(config, program)
         if toolchain not in chosen:
-            elsewhere[program.name] = next(iter(chosen.values()), None)
+            newest = max(chosen, key=version_tuple, default=None)
+            elsewhere[program.name] = chosen[newest] if newest else None
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     return Coverage(python, folder, elsewhere, frozenset(only))

@@ -165,6 +165,28 @@ def test_an_exclusive_run_waits_for_other_work_unless_beside_browser() -> None:
     assert started == ["beside-browser", "timings"]
 
 
+def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
+    """The harness's tests, ruff and mypy run first in the test process: no exclusive run goes beside them."""
+    own_checks = threading.Event()
+    own_checks.set()
+    turns = Turns(own_work_running=own_checks.is_set)
+    started: list[bool] = []
+
+    def run(beside_other_work: bool) -> None:
+        with turns.turn(True, beside_other_work):
+            started.append(beside_other_work)
+
+    threads = [threading.Thread(target=run, args=(beside,)) for beside in (True, False)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.7)  # past Turns' 0.5 s look
+    assert not started, "an exclusive run went while the test process's own checks ran"
+    own_checks.clear()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert sorted(started) == [False, True]
+
+
 def test_a_beside_browser_run_goes_before_an_exclusive_run_waiting_with_it() -> None:
     turns = Turns()
     started: list[str] = []

@@ -16,7 +16,6 @@ import multiprocessing as mp
 import threading
 import time
 from multiprocessing.queues import Queue
-from queue import Empty
 
 
 def producer(q: Queue[int | None]) -> None:
@@ -52,21 +51,24 @@ async def consume(q: Queue[int | None], in_thread: bool) -> int:
 async def abandon_a_get(q: Queue[str]) -> bool:
     """Whether an item put after cancelling a waiting get() is lost."""
     calling = threading.Event()
+    taken: list[str] = []  # what the abandoned get() returned, to nobody
 
     def get() -> str:
         calling.set()
-        return q.get()
+        taken.append(q.get())
+        return taken[-1]
 
     waiting = asyncio.create_task(asyncio.to_thread(get))
-    while not calling.is_set():  # a busy machine may start the thread late
+    # Until the executor's thread runs the call, cancel() would drop it.
+    while not calling.is_set():
         await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)  # the thread is now inside q.get()
     waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting  # the await is over; the thread still waits in get()
     q.put("important")
-    received = []
-    with contextlib.suppress(Empty):  # the abandoned thread took it
-        received.append(q.get(timeout=1))
-    return not received
+    while not taken:  # the thread takes the item and returns it to nobody
+        await asyncio.sleep(0.01)
+    return waiting.cancelled() and taken == ["important"]
 
 
 async def main_async() -> None:

@@ -200,14 +200,20 @@ class Turns:
     A benchmark that compares timings needs the cores to itself: eight programs at once on two
     cores measure the scheduler, not the tools. So an exclusive run waits for every other run,
     and for the browser tests (OTHER_WORK), to end. An exclusive run that waits for runs goes
-    before any run that comes later, so that it is never starved. One that compares no timings
-    and must only not be starved (`exclusive beside-browser`) waits for the other runs alone:
-    the browser tests, at their lower priority, may go on beside it, and an `exclusive` run
-    waiting at the same time lets it go first.
+    before any run that comes later, so that it is never starved. Every exclusive run also waits
+    for the test process's own checks that start programs or tools (``own_work_running``: the
+    harness's tests, ruff, mypy), which run first. One that compares no timings and must only not
+    be starved (`exclusive beside-browser`) does not wait for the browser tests: at their lower
+    priority, they may go on beside it, and an `exclusive` run waiting at the same time lets it go first.
     """
 
-    def __init__(self, others_running: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        others_running: Callable[[], bool] = lambda: False,
+        own_work_running: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.others_running = others_running  # other work an exclusive run waits for (RunPool: OTHER_WORK)
+        self.own_work_running = own_work_running  # the test process's checks that run before the waiting tests
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
@@ -216,7 +222,8 @@ class Turns:
 
     @contextmanager
     def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
-        while exclusive and not beside_other_work and self.others_running():  # other runs go on meanwhile
+        # Other runs go on meanwhile.
+        while exclusive and (self.own_work_running() or (not beside_other_work and self.others_running())):
             time.sleep(0.5)
         with self.condition:
             if exclusive:
@@ -252,7 +259,9 @@ class RunPool:
         self.finished: float = 0.0
         self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
         self.reuse: RunCache | None = None  # passing runs kept by content; None: run everything
-        self.turns = Turns(others_running)
+        # Set by conftest once the first test that waits for runs starts: the checks before it have ended.
+        self.own_work_done = threading.Event()
+        self.turns = Turns(others_running, lambda: not self.own_work_done.is_set())
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -408,4 +417,5 @@ class RunPool:
         return f"{run.module.removeprefix('snippets.')} {run.method} {self.versions.get(run.python, run.python)}"
 
     def close(self) -> None:
+        self.own_work_done.set()  # a session stopped early (-x) never reached the tests that wait for runs
         self.executor.shutdown(wait=True, cancel_futures=True)
