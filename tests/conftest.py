@@ -128,6 +128,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
+    config.stash[POOL].own_work_done.clear()  # exclusive runs wait for the checks before the waiting tests
     config.stash[OUTCOMES] = {}
     cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
     if cache is not None and not config.getoption("--fresh") and not config.getoption("--update-samples"):
@@ -190,7 +191,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """The first test that waits for runs starts: every check that runs before those has ended (pool.Turns)."""
+    """The first test that waits for runs starts: the checks sorted before those have ended (pool.Turns).
+
+    Not later: that test may wait for an exclusive run. pytest's --ff or --nf can put such a test
+    first, and then ruff, mypy or the harness's tests may still run beside the exclusive runs.
+    """
     if waits_for_runs(item) and POOL in item.config.stash:
         item.config.stash[POOL].own_work_done.set()
 
@@ -270,22 +275,26 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
     """Coverage of the runs of the interpreter of the toolchain's version: those the matrix makes anyway.
 
-    Where no interpreter given has that version (a CI cell testing another one), the
-    toolchain's own interpreter runs the programs once more, for coverage alone. A program
-    that does not run on that version (a Ray program; an engine program or a benchmark when the
-    toolchain's version is neither the oldest nor the newest present, as in the workflow's site
-    job) is measured on the newest it runs on: coverage's compiled tracer is built for the
-    toolchain's version, and on another one only sys.monitoring (3.12+) measures at full speed.
+    A program that does not run on that version (a Ray program; an engine program or a benchmark
+    when the toolchain's version is neither the oldest nor the newest present, as in the workflow's
+    site job; every program when no interpreter given has that version) is measured on the newest
+    interpreter it runs on. Coverage's compiled tracer is built for the toolchain's version; on
+    another one, only sys.monitoring (3.12+) measures at full speed: an older one is a usage error.
     """
     toolchain = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    python = config.stash[INTERPRETERS].get(toolchain, own_python())
-    pool = config.stash[POOL]
-    pool.versions.setdefault(python, f"{toolchain} (toolchain, for coverage)")
+    python = config.stash[INTERPRETERS].get(toolchain)
     elsewhere = {}
     for program in discover():
         chosen, _ = runs_on(config, program)
-        if toolchain not in chosen:
+        if python is None or toolchain not in chosen:
             newest = max(chosen, key=version_tuple, default=None)
+            if newest is not None and version_tuple(newest) < (3, 12) and (not only or program.name in only):
+                raise pytest.UsageError(
+                    f"coverage cannot measure {program.name} on CPython {newest}, the newest interpreter it runs "
+                    f"on here: coverage's compiled tracer is built for the toolchain's CPython {toolchain}, and "
+                    f"sys.monitoring needs 3.12. Give --python for CPython {toolchain} or 3.12+ too, or leave the "
+                    "coverage check out (-k 'not every_line')."
+                )
             elsewhere[program.name] = chosen[newest] if newest else None
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))

@@ -121,13 +121,14 @@ class Coverage:
 
     The check measures the runs it makes anyway, rather than running every
     program again: ``python`` is the interpreter of the toolchain's version
-    (coverage's compiled tracer is built for it), and each measured run
-    leaves its data in a folder of its own under ``folder``.
+    (coverage's compiled tracer is built for it; None if none was given), and
+    each measured run leaves its data in a folder of its own under ``folder``.
     """
 
-    python: str
+    python: str | None
     folder: Path
-    # Programs that do not run on ``python`` (a Ray program): the interpreter that measures them, or None.
+    # Programs that do not run on ``python`` (a Ray program; an engine program or a benchmark not run on the
+    # toolchain's version; every program if ``python`` is None): the newest interpreter they run on, or None.
     elsewhere: dict[str, str | None] = field(default_factory=dict)
     only: frozenset[str] = frozenset()  # the programs measured (their names); empty: every program
 
@@ -259,8 +260,10 @@ class RunPool:
         self.finished: float = 0.0
         self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
         self.reuse: RunCache | None = None  # passing runs kept by content; None: run everything
-        # Set by conftest once the first test that waits for runs starts: the checks before it have ended.
+        # Whether the test process's own checks have ended: set, unless the session's pool clears it (conftest)
+        # and sets it again when the first test that waits for runs starts.
         self.own_work_done = threading.Event()
+        self.own_work_done.set()
         self.turns = Turns(others_running, lambda: not self.own_work_done.is_set())
 
     def key_text(self, program: Program, method: str, python: str) -> str:
