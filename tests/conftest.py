@@ -285,15 +285,15 @@ def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
     python = config.stash[INTERPRETERS].get(toolchain)
     elsewhere = {}
     for program in discover():
-        chosen, _ = runs_on(config, program)
+        chosen, why = runs_on(config, program)
         if python is None or toolchain not in chosen:
             newest = max(chosen, key=version_tuple, default=None)
             if newest is not None and version_tuple(newest) < (3, 12) and (not only or program.name in only):
                 raise pytest.UsageError(
                     f"coverage cannot measure {program.name} on CPython {newest}, the newest interpreter it runs "
-                    f"on here: coverage's compiled tracer is built for the toolchain's CPython {toolchain}, and "
-                    f"sys.monitoring needs 3.12. Give --python for CPython {toolchain} or 3.12+ too, or leave the "
-                    "coverage check out (-k 'not every_line')."
+                    f"on here ({why or 'every one given'}): coverage's compiled tracer is built for the toolchain's "
+                    f"CPython {toolchain}, and sys.monitoring needs 3.12. Give --python for CPython {toolchain}, or "
+                    "for a CPython 3.12+ this program runs on, or leave the coverage check out (-k 'not every_line')."
                 )
             elsewhere[program.name] = chosen[newest] if newest else None
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))

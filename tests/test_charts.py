@@ -216,6 +216,29 @@ def test_a_beside_browser_run_goes_before_an_exclusive_run_waiting_with_it() -> 
     assert started == ["beside", "timings"]
 
 
+def test_a_beside_browser_run_still_waiting_for_the_own_checks_goes_first() -> None:
+    """The exclusive run stops looking first (its 0.5 s sleeps began earlier), yet the beside-browser run goes first."""
+    own_checks = threading.Event()
+    own_checks.set()
+    turns = Turns(own_work_running=own_checks.is_set)
+    started: list[str] = []
+
+    def run(name: str) -> None:
+        with turns.turn(True, name == "beside"):
+            started.append(name)
+
+    timings = threading.Thread(target=run, args=("timings",))
+    beside = threading.Thread(target=run, args=("beside",))
+    timings.start()
+    time.sleep(0.3)
+    beside.start()
+    time.sleep(0.1)
+    own_checks.clear()  # timings looks again at 0.5 s, beside at 0.8 s
+    for thread in (timings, beside):
+        thread.join(timeout=5)
+    assert started == ["beside", "timings"]
+
+
 def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> None:
     """Start-up and per-task cost per engine, from the two samples the page shows; the table holds the same figures."""
     from harness.charts import ENGINE_COLUMNS, engine_charts_html, parse_engine_run

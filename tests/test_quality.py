@@ -28,7 +28,7 @@ TOOLS = BIN.relative_to(ROOT).as_posix() if BIN.is_relative_to(ROOT) else BIN.as
 SERVER_SIDE = "the server side: a separate program the client ends with terminate(), so it saves no coverage data"
 LEADER = "the harness starts every run as the leader of its own session and process group"
 KILLED = "runs only in a process that SIGKILL ends, so it saves no coverage data"
-# Lines that run in a process whose coverage data may or may not be saved, by timing: checked neither way.
+# Lines that run or not by timing, or in a process whose coverage data may or may not be saved: checked neither way.
 SOMETIMES_MEASURED = {
     "snippets/ctrl_c/clean_stop.py": {
         "except Empty:": "runs only when a result takes main longer than 0.1 s to get: usually on a busy machine "
@@ -101,7 +101,6 @@ CHECKLIST_3_14 = [
     "ready.set()  # inside the try: the signal may come before set() ends",
     "ready.wait()",
     "return child.exitcode == 3",
-    'return hasattr(mp.Process, "interrupt")',
     "return not mp.active_children()",
     "sys.exit(3)",
     "time.sleep(0.05)  # active_children() also joins those that ended",
@@ -109,6 +108,10 @@ CHECKLIST_3_14 = [
     "time.sleep(30)",
     "try:",
     "while mp.active_children() and time.monotonic() < deadline:",
+]
+CHECKLIST_BEFORE_3_14 = [
+    'return not hasattr(mp.Process, "interrupt")',
+    'return not hasattr(ProcessPoolExecutor, "terminate_workers") and (',
 ]
 MANAGER_QUEUE_3_13 = [
     'q.put("left in the queue")',
@@ -144,10 +147,14 @@ def never_run_on(version: tuple[int, int]) -> dict[str, dict[str, str]]:
                 'return not hasattr(q, "shutdown")': "runs on Python 3.11 and 3.12 only, and the measuring one is newer"
             }
         ),
-        # The checklist's 3.14 branches run on CPython 3.14 only (the GitHub workflow's cells).
-        "snippets/python_3_14/checklist.py": dict.fromkeys(CHECKLIST_3_14, older.format("3.14"))
-        if version < (3, 14)
-        else {},
+        # The checklist's 3.14 branches run on CPython 3.14+ only (the GitHub workflow's cells), its others before.
+        "snippets/python_3_14/checklist.py": (
+            dict.fromkeys(CHECKLIST_3_14, older.format("3.14"))
+            if version < (3, 14)
+            else dict.fromkeys(
+                CHECKLIST_BEFORE_3_14, "runs on Python 3.13 and older only, and the measuring one is newer"
+            )
+        ),
     }
 
 
@@ -218,6 +225,7 @@ NEVER_RUN = {
     },
     "snippets/python_3_14/checklist.py": {
         'expected = "spawn"': "runs on macOS and Windows only",
+        'return hasattr(mp.Process, "interrupt")': "runs on Windows only (and only from 3.14)",
         "pass": "the local function is pickled, never called",
     },
     "snippets/redis_queues/put_get.py": {
@@ -263,8 +271,9 @@ def test_programs_pass_mypy_strict() -> None:
 def test_every_line_of_every_program_runs(tmp_path: Path, pool: RunPool, request: pytest.FixtureRequest) -> None:
     """Each program under fork (pool.MEASURED_METHODS), with coverage started in every one of its processes.
 
-    These are the matrix's own runs of the interpreter of the toolchain's version
-    (conftest.measured_runs), judged against their samples like every other run.
+    These are the matrix's own runs of the interpreter of the toolchain's version, or of the
+    newest a program runs on if not that one (conftest.measured_runs), judged against their
+    samples like every other run.
     """
     if request.config.getoption("--update-samples"):
         pytest.skip("update mode records samples; coverage is measured in a check")

@@ -117,7 +117,7 @@ MEASURED_METHODS = ("fork",)
 
 @dataclass(frozen=True)
 class Coverage:
-    """Line coverage measured in every process of the runs of one interpreter under MEASURED_METHODS.
+    """Line coverage measured in every process of the runs under MEASURED_METHODS: for each program, on one interpreter.
 
     The check measures the runs it makes anyway, rather than running every
     program again: ``python`` is the interpreter of the toolchain's version
@@ -223,18 +223,21 @@ class Turns:
 
     @contextmanager
     def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
+        beside = exclusive and beside_other_work
+        if beside:  # counted from now on, so that an exclusive run that stops looking first still lets it go first
+            with self.condition:
+                self.waiting_beside += 1
         # Other runs go on meanwhile.
         while exclusive and (self.own_work_running() or (not beside_other_work and self.others_running())):
             time.sleep(0.5)
         with self.condition:
             if exclusive:
                 self.waiting_alone += 1
-                self.waiting_beside += beside_other_work
                 self.condition.wait_for(
                     lambda: not self.alone and self.sharing == 0 and (beside_other_work or not self.waiting_beside)
                 )
                 self.waiting_alone -= 1
-                self.waiting_beside -= beside_other_work
+                self.waiting_beside -= beside
                 self.alone = True
             else:
                 self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
