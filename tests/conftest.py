@@ -292,8 +292,9 @@ def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
                 raise pytest.UsageError(
                     f"coverage cannot measure {program.name} on CPython {newest}, the newest interpreter it runs "
                     f"on here ({why or 'every one given'}): coverage's compiled tracer is built for the toolchain's "
-                    f"CPython {toolchain}, and sys.monitoring needs 3.12. Give --python for CPython {toolchain}, or "
-                    "for a CPython 3.12+ this program runs on, or leave the coverage check out (-k 'not every_line')."
+                    f"CPython {toolchain}, and sys.monitoring needs 3.12. Give --python for "
+                    + (f"CPython {toolchain}, or " if python is None else "")
+                    + "a CPython 3.12+ this program runs on, or leave the coverage check out (-k 'not every_line')."
                 )
             elsewhere[program.name] = chosen[newest] if newest else None
     folder = Path(tempfile.mkdtemp(prefix="coverage-"))
