@@ -323,15 +323,14 @@ def visits(browser: Browser, base_url: str, built_site: Path, request: pytest.Fi
 
 
 def test_every_page_loads_cleanly_offline_and_light(visits: dict[str, Visit], request: pytest.FixtureRequest) -> None:
-    pages = visits
-    problems = [problem for visit in pages.values() for problem in visit.problems]
+    problems = [problem for visit in visits.values() for problem in visit.problems]
     problems += [
         f"{path}: {visit.weight[0]} bytes transferred, over the {LIMIT} limit"
-        for path, visit in pages.items()
+        for path, visit in visits.items()
         if visit.weight[0] > LIMIT
     ]
     # The weight counts each page's HTML and the theme's stylesheet and script, whatever else it loads.
-    for path, visit in pages.items():
+    for path, visit in visits.items():
         files = "\n".join(visit.loaded)
         counted = {
             "the page": path.removeprefix("/") in visit.loaded,  # "/" is the home page: "" below the base URL
@@ -339,8 +338,8 @@ def test_every_page_loads_cleanly_offline_and_light(visits: dict[str, Visit], re
             "the theme's script": re.search(r"^assets/javascripts/bundle\.\w+\.min\.js$", files, re.M),
         }
         problems += [f"{path}: the weight does not count {what}" for what, found in counted.items() if not found]
-    request.config.stash[PAGE_WEIGHTS] = {path: visit.weight for path, visit in pages.items()}
-    assert len(pages) >= 4, "too few pages found"
+    request.config.stash[PAGE_WEIGHTS] = {path: visit.weight for path, visit in visits.items()}
+    assert len(visits) >= 4, "too few pages found"
     assert not problems, "\n".join(problems)
 
 

@@ -22,7 +22,7 @@ from .memory import DEFAULT_MIB
 from .programs import Program, discover, is_exclusive, methods_for, start_methods
 from .reuse import RunCache, run_key
 from .running import ROOT, Run, release, run_program
-from .sample import DEFAULT_TIMEOUT, RunKind, Sample, SampleError, parse_sample, skip_reason
+from .sample import DEFAULT_TIMEOUT, Rules, RunKind, Sample, SampleError, parse_sample, skip_reason
 from .services import SERVICES
 
 ALONE = "alone"  # the "method" of a run of the program file copied on its own: `python file.py`
@@ -301,8 +301,8 @@ class RunPool:
                 earlier = self.reuse.get(key, coverage_folder)
                 if earlier is not None:
                     return earlier
-            rules = sample.rules if isinstance(sample, Sample) else None
-            with self.turns.turn(rules is not None and rules.exclusive, rules is not None and rules.beside_browser):
+            rules = sample.rules if isinstance(sample, Sample) else Rules()
+            with self.turns.turn(rules.exclusive, rules.beside_browser):
                 run = run_against_sample(
                     program,
                     method,
