@@ -883,3 +883,17 @@ def test_a_sample_that_shows_this_machine_s_core_count_fails_as_on_another_machi
     message = judge(run_against_sample(program, "fork", newer[0]), sample)
     assert message is not None and "does not match the sample" in message, message
     assert f"cores: {running.OTHER_CPU_COUNT}" in message
+
+
+def test_a_benchmark_sees_this_machine_s_cores_on_every_interpreter(
+    tmp_path: Path, interpreters: dict[str, str]
+) -> None:
+    """A benchmark names the machine it measured, and CI publishes that: it must not see the other count."""
+    newer = [python for version, python in interpreters.items() if tuple(map(int, version.split("."))) >= (3, 13)]
+    if not newer:
+        pytest.skip("PYTHON_CPU_COUNT needs CPython 3.13+, and none runs the programs in this check")
+    code = 'import os\nprint("cores:", os.cpu_count(), flush=True)\n'
+    program = contribute(tmp_path, code, ["exclusive"], [f"cores: {os.cpu_count()}"])
+    sample = load_sample(program)
+    assert isinstance(sample, Sample) and sample.rules.exclusive
+    assert judge(run_against_sample(program, "fork", newer[0]), sample) is None

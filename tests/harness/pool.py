@@ -21,7 +21,7 @@ from .matching import match_output
 from .memory import DEFAULT_MIB
 from .programs import Program, discover, is_exclusive, methods_for, start_methods
 from .reuse import RunCache, run_key
-from .running import ROOT, Run, release, run_program
+from .running import ROOT, THIS_MACHINE, Run, release, run_program
 from .sample import DEFAULT_TIMEOUT, Rules, RunKind, Sample, SampleError, parse_sample, skip_reason
 from .services import SERVICES
 
@@ -74,6 +74,9 @@ def run_against_sample(
     rules = sample.rules
     if rules.no_start_method:  # each process notes where it uses the default start method (startup/sitecustomize.py)
         extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
+    if rules.exclusive and not rules.beside_browser:
+        # A benchmark measures this machine and names it: CI publishes its figures with that name.
+        extra_env = {**(extra_env or {}), **THIS_MACHINE}
     if rules.needs:  # the servers it uses, started at the first run that needs them
         extra_env = {**(extra_env or {}), **SERVICES.environment(rules.needs)}
     bound = rules.memory_mib or DEFAULT_MIB

@@ -237,6 +237,9 @@ def isolated_interpreter(python: str) -> str:
 
 # The number of cores runs on CPython 3.13+ are told they have (PYTHON_CPU_COUNT): not this machine's.
 OTHER_CPU_COUNT = (os.cpu_count() or 1) + 1
+# What a run that must see this machine's cores adds to its environment: the run a sample is recorded
+# from, and a benchmark, which measures this machine and prints it (CI publishes what it prints).
+THIS_MACHINE = {"PYTHON_CPU_COUNT": "default"}
 
 
 def program_environment(root: Path = ROOT, scratch: Path | None = None, python: str | None = None) -> dict[str, str]:

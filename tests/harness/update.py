@@ -13,7 +13,7 @@ from .checks import judge, stale_traceback, without_allowed_stderr
 from .matching import UNDECLARED_STDERR, check_sample, match_output, stderr_lines
 from .pool import ALONE, ALONE_3_14, EMULATED_RELEASE, release, run_against_sample
 from .programs import Program, methods_for, start_methods, uses_no_start_method
-from .running import Run
+from .running import THIS_MACHINE, Run
 from .sample import Rules, RunKind, Sample, parse_sample, program_of, render_sample, shown
 
 RECHECKS = 3  # runs per start method after recording
@@ -61,10 +61,9 @@ def _record(
     return f"{shown(sample.path)}: {done}, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
 
 
-# The run a sample is recorded from sees this machine's cores, as a reader's run sees theirs: what it prints
-# about the machine is true. The re-checks see another count (running.OTHER_CPU_COUNT), so that a sample which
-# shows the count fails there.
-THIS_MACHINE = {"PYTHON_CPU_COUNT": "default"}
+# The run a sample is recorded from sees this machine's cores (THIS_MACHINE), as a reader's run sees theirs:
+# what it prints about the machine is true. The re-checks see another count (running.OTHER_CPU_COUNT), so that
+# a sample which shows the count fails there.
 
 
 def update_sample(program: Program, python: str, rechecks: int = RECHECKS, others: tuple[str, ...] = ()) -> str:
