@@ -340,29 +340,15 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
             "visits": BROWSER_VISITS,
             "others": [BROWSER_TESTS, *(f"--deselect={visit}" for visit in BROWSER_VISITS)],
         }
-        # The benchmarks need the machine to themselves: they run first, and the browser tests' processes
-        # wait at a gate, a folder, until the other process opens it (tests/harness/pool.py, OTHER_WORK).
-        with (
-            tempfile.TemporaryFile() as visits_report,
-            tempfile.TemporaryFile() as others_report,
-            tempfile.TemporaryDirectory(prefix="browser-gate-") as gate,
-        ):
+        with tempfile.TemporaryFile() as visits_report, tempfile.TemporaryFile() as others_report:
             reports = {"visits": visits_report, "others": others_report}
             browsers = {
-                name: start(
-                    [*pytest, "-o", f"cache_dir=.pytest_cache/browser-{name}", *tests],
-                    reports[name],
-                    nice=10,
-                    extra_env={"SNIPPETS_WAIT_AT_GATE": gate},
-                )
+                name: start([*pytest, "-o", f"cache_dir=.pytest_cache/browser-{name}", *tests], reports[name], nice=10)
                 for name, tests in groups.items()
             }
-            after = {
-                "SNIPPETS_EXCLUSIVE_AFTER": ",".join(str(browser.pid) for browser in browsers.values()),
-                "SNIPPETS_OPENS_GATE": gate,
-            }
+            # The benchmarks wait for the browser tests to end: they need the machine to themselves.
+            after = {"SNIPPETS_EXCLUSIVE_AFTER": ",".join(str(browser.pid) for browser in browsers.values())}
             status, cpu = finish(start([*pytest, f"--ignore={BROWSER_TESTS}"], extra_env=after))
-            Path(gate, "open").touch()  # if that process ended before it opened the gate
             browser_statuses, browser_cpu = [], 0.0
             for name, browser in browsers.items():
                 browser_status, used = finish(browser)

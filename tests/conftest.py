@@ -23,14 +23,12 @@ from harness.pool import (
     ALONE,
     ALONE_3_14,
     DEFAULT_JOBS,
-    WAIT_AT_GATE,
     Coverage,
     RunPool,
     coverage_runs,
     emulating_python,
     is_made,
     release,
-    wait_at_gate,
 )
 from harness.programs import (
     Program,
@@ -124,15 +122,13 @@ def interpreters(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    gate = os.environ.get(WAIT_AT_GATE)
-    if gate:  # one of the browser tests' processes (dev.py): the exclusive runs go first, on a quiet machine
-        wait_at_gate(Path(gate))
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
     pythons = config.getoption("--python") or [own_python()]
     config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
     config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
+    config.stash[POOL].own_work_done.clear()  # exclusive runs wait for the checks before the waiting tests
     config.stash[OUTCOMES] = {}
     cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
     if cache is not None and not config.getoption("--fresh") and not config.getoption("--update-samples"):
@@ -194,6 +190,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=REUSED))
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The first test that waits for runs starts: the checks sorted before those have ended (pool.Turns).
+
+    Not later: that test may wait for an exclusive run. pytest's --ff or --nf can put such a test
+    first, and then ruff, mypy or the harness's tests may still run beside the exclusive runs.
+    """
+    if waits_for_runs(item) and POOL in item.config.stash:
+        item.config.stash[POOL].own_work_done.set()
+
+
 def waits_for_runs(item: pytest.Item) -> bool:
     return item.path.name == "test_programs.py" or getattr(item, "originalname", "") == COVERAGE_TEST
 
@@ -209,15 +215,12 @@ def alone_python(config: pytest.Config, program: Program) -> str | None:
     return next(iter(chosen.values()), None)
 
 
-BESIDE_BROWSER, EXCLUSIVE = 1, 2
-
-
 def exclusive_rank(program: Program) -> int:
-    """0 for a run that shares the machine, BESIDE_BROWSER for `exclusive beside-browser`, EXCLUSIVE for `exclusive`."""
+    """0 for a run that shares the machine, 1 for `exclusive beside-browser`, 2 for `exclusive`."""
     rules = rules_of(program)
     if rules is None or not rules.exclusive:
         return 0
-    return BESIDE_BROWSER if rules.beside_browser else EXCLUSIVE
+    return 1 if rules.beside_browser else 2
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -260,19 +263,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         pool.coverage = measured_runs(config, {program.name for program, _, _ in runs})
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
-    # The exclusive runs first, on a quiet machine: this session's own checks and the browser tests
-    # wait for them (pool.submit_in_turn). Then the shared runs, longest first, so that no long run
-    # starts last and stretches the wall time (unknown runs count as long). Those the browser tests
-    # may go on beside come last: while one waits for its turn, no shared run starts.
-    order = {EXCLUSIVE: 0, 0: 1, BESIDE_BROWSER: 2}
+    # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
+    # as long. Exclusive runs go after all the others (pool.Turns): first those the browser tests may
+    # go on beside, then, once those tests have ended too, those whose timings would measure the scheduler.
     rank = {program.name: exclusive_rank(program) for program, _, _ in runs}
-    runs.sort(key=lambda run: (order[rank[run[0].name]], -walls.get(pool.key_text(*run), 60.0)))
-    first = [run for run in runs if rank[run[0].name] == EXCLUSIVE]
-    if first:
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"{len(first)} exclusive runs first, with the machine to themselves")
-    pool.submit_in_turn(first, runs[len(first) :])
+    runs.sort(key=lambda run: (rank[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
+    for program, method, python in runs:
+        pool.submit(program, method, python)
 
 
 def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:

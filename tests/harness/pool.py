@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,45 +183,17 @@ def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
 DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 
 
-# dev.py starts the browser tests in pytest processes of their own, beside this one, and names them
-# here. They wait at a gate (a folder) until the exclusive runs, which go first, have ended:
-# with Chromium beside them, a fresh clone's check measured a Queue round trip at 2.02 ms instead
-# of 0.14, and Ray's comparison failed. This process opens the gate (OPENS_GATE); dev.py opens it too
-# once this process has ended, whatever happened.
-OTHER_WORK = "SNIPPETS_EXCLUSIVE_AFTER"  # their process IDs
-WAIT_AT_GATE = "SNIPPETS_WAIT_AT_GATE"  # set for the browser tests' processes: the gate's folder
-OPENS_GATE = "SNIPPETS_OPENS_GATE"  # set for this process: the same folder
-OPEN = "open"  # the file that opens the gate
-
-
-def waiting_marker(gate: Path, pid: int) -> Path:
-    return gate / f"waiting-{pid}"
-
-
-def wait_at_gate(gate: Path) -> None:
-    """In a browser tests' process: say it waits, and wait until the gate opens or dev.py is gone."""
-    parent = os.getppid()
-    waiting_marker(gate, os.getpid()).touch()
-    while not (gate / OPEN).exists() and os.getppid() == parent:
-        time.sleep(0.1)
-
-
-def open_gate() -> None:
-    """Let the browser tests' processes go on (no-op when dev.py started none)."""
-    gate = os.environ.get(OPENS_GATE)
-    if gate:
-        with contextlib.suppress(OSError):  # dev.py removed the folder: the check is over
-            (Path(gate) / OPEN).touch()
+# Processes an exclusive run also waits for: dev.py names the pytest processes of the browser
+# tests it starts beside this one. With exclusive runs first, beside Chromium, a fresh clone's
+# check measured a Queue round trip at 2.02 ms instead of 0.14, and Ray's comparison failed.
+OTHER_WORK = "SNIPPETS_EXCLUSIVE_AFTER"
 
 
 def others_running() -> bool:
-    """Whether a process named in $SNIPPETS_EXCLUSIVE_AFTER is at work: not ended (a zombie has), nor at the gate."""
-    gate = os.environ.get(OPENS_GATE)
-    closed = gate is not None and not (Path(gate) / OPEN).exists()
+    """Whether a process named in $SNIPPETS_EXCLUSIVE_AFTER still runs (a zombie has ended)."""
     for pid in filter(None, os.environ.get(OTHER_WORK, "").split(",")):
         with contextlib.suppress(psutil.Error, ValueError):
-            waiting = closed and gate is not None and waiting_marker(Path(gate), int(pid)).exists()
-            if not waiting and psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE:
+            if psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE:
                 return True
     return False
 
@@ -230,30 +202,45 @@ class Turns:
     """Runs share the machine, except an exclusive run, which waits for the others to end and holds it alone.
 
     A benchmark that compares timings needs the cores to itself: eight programs at once on two
-    cores measure the scheduler, not the tools. So an exclusive run waits until the browser tests
-    are not at work (``others_running``), then for every other run to end; no run starts once it
-    waits for those, so that it is never starved. One that compares no timings and must only not
-    be starved (`exclusive beside-browser`) waits for other runs alone: at their lower priority,
-    the browser tests may go on beside it. The test process sets the order (RunPool.submit_in_turn): exclusive first.
+    cores measure the scheduler, not the tools. So an exclusive run waits for every other run,
+    and for the browser tests (OTHER_WORK), to end. An exclusive run that waits for runs goes
+    before any run that comes later, so that it is never starved. Every exclusive run also waits
+    for the test process's own checks that start programs or tools (``own_work_running``: the
+    harness's tests, ruff, mypy), which run first. One that compares no timings and must only not
+    be starved (`exclusive beside-browser`) does not wait for the browser tests: at their lower
+    priority, they may go on beside it, and an `exclusive` run waiting at the same time lets it go first.
     """
 
-    def __init__(self, others_running: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        others_running: Callable[[], bool] = lambda: False,
+        own_work_running: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.others_running = others_running  # other work an exclusive run waits for (RunPool: OTHER_WORK)
+        self.own_work_running = own_work_running  # the test process's checks that run before the waiting tests
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
         self.waiting_alone = 0  # exclusive runs waiting for their turn
+        self.waiting_beside = 0  # of those, the ones that may go beside other work: they go first
 
     @contextmanager
     def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
+        beside = exclusive and beside_other_work
+        if beside:  # counted from now on, so that an exclusive run that stops looking first still lets it go first
+            with self.condition:
+                self.waiting_beside += 1
         # Other runs go on meanwhile.
-        while exclusive and not beside_other_work and self.others_running():
+        while exclusive and (self.own_work_running() or (not beside_other_work and self.others_running())):
             time.sleep(0.5)
         with self.condition:
             if exclusive:
                 self.waiting_alone += 1
-                self.condition.wait_for(lambda: not self.alone and self.sharing == 0)
+                self.condition.wait_for(
+                    lambda: not self.alone and self.sharing == 0 and (beside_other_work or not self.waiting_beside)
+                )
                 self.waiting_alone -= 1
+                self.waiting_beside -= beside
                 self.alone = True
             else:
                 self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
@@ -279,7 +266,11 @@ class RunPool:
         self.finished: float = 0.0
         self.coverage: Coverage | None = None  # set before the first run, when the coverage check is selected
         self.reuse: RunCache | None = None  # passing runs kept by content; None: run everything
-        self.turns = Turns(others_running)
+        # Whether the test process's own checks have ended: set, unless the session's pool clears it (conftest)
+        # and sets it again when the first test that waits for runs starts.
+        self.own_work_done = threading.Event()
+        self.own_work_done.set()
+        self.turns = Turns(others_running, lambda: not self.own_work_done.is_set())
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -329,25 +320,6 @@ class RunPool:
             return run
 
         self.futures[key] = self.executor.submit(work)
-
-    def submit_in_turn(
-        self,
-        first: list[tuple[Program, str, str]],
-        then: list[tuple[Program, str, str]],
-        between: Callable[[], None] = open_gate,
-    ) -> None:
-        """Start the runs ``first`` (the exclusive ones), wait for them, call ``between``, start ``then``.
-
-        The calling thread waits meanwhile: in the test process, its own checks (the harness's tests,
-        ruff, mypy) start only afterwards, and the browser tests wait at their gate until ``between``.
-        So the exclusive runs have the machine to themselves, and go on at once.
-        """
-        for run in first:
-            self.submit(*run)
-        wait([self.futures[(program.name, method, python)] for program, method, python in first])
-        between()
-        for run in then:
-            self.submit(*run)
 
     def result(self, program: Program, method: str, python: str) -> Run:
         self.submit(program, method, python)
@@ -454,4 +426,5 @@ class RunPool:
         return f"{run.module.removeprefix('snippets.')} {run.method} {self.versions.get(run.python, run.python)}"
 
     def close(self) -> None:
+        self.own_work_done.set()  # a session stopped early (-x) never reached the tests that wait for runs
         self.executor.shutdown(wait=True, cancel_futures=True)
