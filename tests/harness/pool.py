@@ -189,6 +189,14 @@ DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 OTHER_WORK = "SNIPPETS_EXCLUSIVE_AFTER"
 
 
+# What the runs' ratio leaves out when dev.py started the browser tests beside them.
+SHARED = (
+    "; the browser tests and the test process's own checks may have shared the cores, and the bound leaves "
+    "out their CPU: `python3 dev.py check tests/test_programs.py tests/test_quality.py --fresh` (with the "
+    "same -k) makes the same runs, coverage included, without the browser tests"
+)
+
+
 def others_running() -> bool:
     """Whether a process named in $SNIPPETS_EXCLUSIVE_AFTER still runs (a zombie has ended)."""
     for pid in filter(None, os.environ.get(OTHER_WORK, "").split(",")):
@@ -362,12 +370,13 @@ class RunPool:
         bound = max(longest.wall, alone + cpu / cores)
         programs_wall = self.finished - self.started
         slowest = sorted(runs, key=lambda run: run.wall, reverse=True)[:10]
+        shared = SHARED if os.environ.get(OTHER_WORK) else ""
         return [
             f"{len(runs)} program runs in {programs_wall:.1f} s wall (whole test session {session_wall:.1f} s)",
             f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], "
             f"the {len(exclusive)} exclusive runs one after another {alone:.1f} s + CPU of every process of the "
             f"other runs {cpu:.1f} s / {cores} cores = {alone + cpu / cores:.1f} s)",
-            f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less)",
+            f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less{shared})",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
             self.memory_peaks(runs),
             *self.cell_estimates(),
