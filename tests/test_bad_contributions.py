@@ -888,7 +888,7 @@ def test_a_sample_that_shows_this_machine_s_core_count_fails_as_on_another_machi
 def test_a_benchmark_sees_this_machine_s_cores_on_every_interpreter(
     tmp_path: Path, interpreters: dict[str, str]
 ) -> None:
-    """A benchmark names the machine it measured, and CI publishes that: it must not see the other count."""
+    """A benchmark may name the machine it measured, and CI publishes costs/compare's: it sees the true count."""
     newer = [python for version, python in interpreters.items() if tuple(map(int, version.split("."))) >= (3, 13)]
     if not newer:
         pytest.skip("PYTHON_CPU_COUNT needs CPython 3.13+, and none runs the programs in this check")
@@ -896,4 +896,5 @@ def test_a_benchmark_sees_this_machine_s_cores_on_every_interpreter(
     program = contribute(tmp_path, code, ["exclusive"], [f"cores: {os.cpu_count()}"])
     sample = load_sample(program)
     assert isinstance(sample, Sample) and sample.rules.exclusive
-    assert judge(run_against_sample(program, "fork", newer[0]), sample) is None
+    for python in newer:
+        assert judge(run_against_sample(program, "fork", python), sample) is None

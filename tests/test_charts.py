@@ -11,6 +11,7 @@ import pytest
 
 from harness import badges, charts
 from harness.programs import ROOT
+from harness.sample import parse_sample
 
 RECORDED = ROOT / "snippets" / "costs" / "compare.out"
 
@@ -130,3 +131,10 @@ def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> N
     assert figure.count("<svg") == 1 and 'role="img"' in figure and "<title>" in figure
     page = (ROOT / "docs" / "guides" / "choosing-an-engine.md").read_text(encoding="utf-8")
     assert f'<div class="engine-charts" data-samples="{" ".join(samples)}"></div>' in page
+
+
+@pytest.mark.parametrize("name", sorted(charts.BENCHMARKS))
+def test_a_benchmark_ci_publishes_has_the_cores_and_their_true_count(name: str) -> None:
+    """CI's runs of it become charts that name the machine: only plain `exclusive` runs see the true core count."""
+    rules = parse_sample(ROOT / "snippets" / f"{name}.out").rules
+    assert rules.exclusive and not rules.beside_browser, f"snippets/{name}.out: declare `#| exclusive`"

@@ -75,7 +75,8 @@ def run_against_sample(
     if rules.no_start_method:  # each process notes where it uses the default start method (startup/sitecustomize.py)
         extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
     if rules.exclusive and not rules.beside_browser:
-        # A benchmark measures this machine and names it: CI publishes its figures with that name.
+        # A benchmark measures this machine and may name it: CI publishes costs/compare's figures with
+        # that name (charts.BENCHMARKS), so its core count must be this machine's.
         extra_env = {**(extra_env or {}), **THIS_MACHINE}
     if rules.needs:  # the servers it uses, started at the first run that needs them
         extra_env = {**(extra_env or {}), **SERVICES.environment(rules.needs)}

@@ -61,11 +61,6 @@ def _record(
     return f"{shown(sample.path)}: {done}, and held for {rechecks} re-runs {', '.join(name for name, _ in again)}"
 
 
-# The run a sample is recorded from sees this machine's cores (THIS_MACHINE), as a reader's run sees theirs:
-# what it prints about the machine is true. The re-checks see another count (running.OTHER_CPU_COUNT), so that
-# a sample which shows the count fails there.
-
-
 def update_sample(program: Program, python: str, rechecks: int = RECHECKS, others: tuple[str, ...] = ()) -> str:
     """Record the program's samples that are missing or fail; return what was done. Raise AssertionError on failure.
 
@@ -94,6 +89,9 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
 
     interpreters = (python, *others)  # a variant is recorded with the first of them its `when` rule names
     others = tuple(other for other in others if main_sample_holds(other))
+    # The run a sample is recorded from sees this machine's cores (THIS_MACHINE), as a reader's run sees theirs:
+    # what it prints about the machine is true. The re-checks see another count (running.OTHER_CPU_COUNT), so
+    # that a sample which shows the count fails there.
     done = [
         _record(
             _sample_at(program.sample_path),
@@ -121,7 +119,12 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
             )
         method, interpreter = found
         done.append(
-            _record(variant, under(method, interpreter), [(f"as {method}", under(method, interpreter))], rechecks)
+            _record(
+                variant,
+                under(method, interpreter, THIS_MACHINE),
+                [(f"as {method}", under(method, interpreter))],
+                rechecks,
+            )
         )
     return "\n".join(done)
 
