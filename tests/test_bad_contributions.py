@@ -23,7 +23,7 @@ from harness.checks import judge, load_sample, stale_traceback
 from harness.containment import alive_in_group
 from harness.pool import ALONE, run_against_sample
 from harness.programs import SNIPPETS, Program, methods_for
-from harness.sample import Sample, parse_sample
+from harness.sample import Sample, parse_sample, render_sample
 from harness.update import update_sample
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the runner's process-group checks need POSIX")
@@ -885,16 +885,42 @@ def test_a_sample_that_shows_this_machine_s_core_count_fails_as_on_another_machi
     assert f"cores: {running.OTHER_CPU_COUNT}" in message
 
 
-def test_a_benchmark_sees_this_machine_s_cores_on_every_interpreter(
-    tmp_path: Path, interpreters: dict[str, str]
-) -> None:
-    """A benchmark may name the machine it measured, and CI publishes costs/compare's: it sees the true count."""
+def newer_than_3_12(interpreters: dict[str, str]) -> list[str]:
+    """The interpreters given that read PYTHON_CPU_COUNT (3.13+); the test is skipped without one."""
     newer = [python for version, python in interpreters.items() if tuple(map(int, version.split("."))) >= (3, 13)]
     if not newer:
         pytest.skip("PYTHON_CPU_COUNT needs CPython 3.13+, and none runs the programs in this check")
-    code = 'import os\nprint("cores:", os.cpu_count(), flush=True)\n'
-    program = contribute(tmp_path, code, ["exclusive"], [f"cores: {os.cpu_count()}"])
+    return newer
+
+
+SHOWS_CORES = 'import os\nprint("cores:", os.cpu_count(), flush=True)\n'
+
+
+@pytest.mark.parametrize(
+    ("rule", "cores"),
+    [("exclusive", os.cpu_count()), ("exclusive beside-browser", running.OTHER_CPU_COUNT)],
+    ids=["benchmark", "beside-browser"],
+)
+def test_a_benchmark_sees_this_machine_s_cores_and_a_beside_browser_run_does_not(
+    tmp_path: Path, interpreters: dict[str, str], rule: str, cores: int
+) -> None:
+    """A benchmark may name the machine it measured, and CI publishes costs/compare's: it sees the true count."""
+    newer = newer_than_3_12(interpreters)
+    program = contribute(tmp_path, SHOWS_CORES, [rule], [f"cores: {cores}"])
     sample = load_sample(program)
     assert isinstance(sample, Sample) and sample.rules.exclusive
     for python in newer:
         assert judge(run_against_sample(program, "fork", python), sample) is None
+
+
+def test_a_sample_and_its_variant_are_recorded_from_runs_that_see_this_machine_s_cores(
+    tmp_path: Path, interpreters: dict[str, str]
+) -> None:
+    """What a recorded sample says about the machine is true; the re-checks (none here) see the other count."""
+    newer = newer_than_3_12(interpreters)[0]
+    program = contribute(tmp_path, SHOWS_CORES)
+    variant = program.path.with_name("program.since-3-13.out")
+    variant.write_text(render_sample(["#| when python>=3.13"], []), encoding="utf-8")
+    update_sample(program, newer, rechecks=0)
+    for recorded in (program.sample_path, variant):
+        assert f"cores: {os.cpu_count()}" in recorded.read_text(encoding="utf-8").splitlines(), recorded.name
