@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness import badges, charts
-from harness.programs import ROOT
+from harness.programs import ROOT, Program
 from harness.sample import parse_sample
 
 RECORDED = ROOT / "snippets" / "costs" / "compare.out"
@@ -136,11 +136,8 @@ def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> N
 @pytest.mark.parametrize("name", sorted(charts.BENCHMARKS))
 def test_a_benchmark_ci_publishes_has_the_cores_and_their_true_count(name: str) -> None:
     """CI's runs of it become charts that name the machine: only plain `exclusive` runs see the true core count."""
-    guide, program = name.split("/")
-    samples = sorted((ROOT / "snippets" / guide).glob(f"{program}.out")) + sorted(
-        (ROOT / "snippets" / guide).glob(f"{program}.*.out")
-    )
-    assert samples, f"snippets/{name}.out is missing"
-    for path in samples:  # the main sample and any variant: each run follows the rules of the sample it is judged by
+    program = Program(ROOT / "snippets" / f"{name}.py")
+    assert program.sample_path.exists(), f"snippets/{name}.out is missing"
+    for path in [program.sample_path, *program.variant_paths]:  # each run follows the rules of its own sample
         rules = parse_sample(path).rules
         assert rules.exclusive and not rules.beside_browser, f"{path.relative_to(ROOT)}: declare `#| exclusive`"

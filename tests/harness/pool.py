@@ -194,7 +194,7 @@ OTHER_WORK = "SNIPPETS_EXCLUSIVE_AFTER"
 SHARED = (
     "; the browser tests and the test process's own checks may have shared the cores, and the bound leaves "
     "out their CPU: `python3 dev.py check tests/test_programs.py tests/test_quality.py --fresh` (with the "
-    "same options) makes the same runs, coverage included, without the browser tests (ruff and mypy still run)"
+    "same options) makes the same runs, coverage included, without the browser tests or the harness's tests"
 )
 
 

@@ -89,9 +89,10 @@ def update_sample(program: Program, python: str, rechecks: int = RECHECKS, other
 
     interpreters = (python, *others)  # a variant is recorded with the first of them its `when` rule names
     others = tuple(other for other in others if main_sample_holds(other))
-    # The run a sample is recorded from sees this machine's cores (THIS_MACHINE), as a reader's run sees theirs:
-    # what it prints about the machine is true. The re-checks on 3.13+ see another count (running.OTHER_CPU_COUNT),
-    # unless the sample says plain `exclusive` (pool.run_against_sample), so that a sample which shows it fails.
+    # The runs a sample and its timeline are recorded from see this machine's cores (THIS_MACHINE), as a reader's
+    # run sees theirs: what they print about the machine is true. The re-checks on 3.13+ see another count
+    # (running.OTHER_CPU_COUNT), so that a sample which shows it fails; those of a sample that says plain
+    # `exclusive` do not (pool.run_against_sample).
     done = [
         _record(
             _sample_at(program.sample_path),
