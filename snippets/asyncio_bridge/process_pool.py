@@ -38,11 +38,18 @@ async def main_async(pool: ProcessPoolExecutor) -> None:
         flush=True,
     )
     each = set()
+    one_offs = []
     for n in range(3):  # the mistake: a new pool, and its process, per call
-        each.add(await loop.run_in_executor(ProcessPoolExecutor(1), crunch, n))
+        one_offs.append(ProcessPoolExecutor(1))
+        each.add(await loop.run_in_executor(one_offs[-1], crunch, n))
     print(
         f"a pool per call: 3 calls started {len(each)} processes", flush=True
     )
+    # Shut each one down, off the loop: shutdown() waits for the worker.
+    # A pool left to shut itself down may still be doing so at exit, where
+    # CPython without gh-125451's fix (3.13.1) can print an OSError.
+    for one_off in one_offs:
+        await loop.run_in_executor(None, one_off.shutdown)
     beating.cancel()
     print(f"the event loop went on meanwhile: {len(beats) > 2}", flush=True)
 
