@@ -3,8 +3,9 @@
 loop.run_in_executor(pool, function, argument) runs the function in one of
 the pool's worker processes and gives the event loop an awaitable, so the
 loop goes on meanwhile. Make the pool once and pass it to every call. A
-ProcessPoolExecutor() written inside the call starts a new pool, and a new
-worker process, for every call.
+ProcessPoolExecutor() written inside the call starts a new pool, and its
+processes (one here: max_workers=1), for every call. This program keeps
+those pools, so that it can shut them down.
 """
 
 from __future__ import annotations
@@ -45,13 +46,13 @@ async def main_async(pool: ProcessPoolExecutor) -> None:
     print(
         f"a pool per call: 3 calls started {len(each)} processes", flush=True
     )
-    # Shut each one down, off the loop: shutdown() waits for the worker.
-    # A pool left to shut itself down may still be doing so at exit, where
-    # CPython without gh-125451's fix (3.13.1) can print an OSError.
-    for one_off in one_offs:
-        await loop.run_in_executor(None, one_off.shutdown)
     beating.cancel()
     print(f"the event loop went on meanwhile: {len(beats) > 2}", flush=True)
+    # Shut each one down, off the loop: shutdown() waits for the worker.
+    # A pool left to shut itself down may still be doing so at exit, where
+    # CPython without gh-125451's fix (3.12.8, 3.13.1) can print an OSError.
+    for one_off in one_offs:
+        await loop.run_in_executor(None, one_off.shutdown)
 
 
 def main() -> None:
