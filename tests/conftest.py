@@ -220,7 +220,7 @@ def exclusive_rank(program: Program) -> int:
     rules = rules_of(program)
     if rules is None or not rules.exclusive:
         return 0
-    return 1 if rules.beside_browser else 2
+    return 2 if rules.has_the_machine else 1
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -22,7 +22,7 @@ from harness import containment, running, settings
 from harness.checks import judge, load_sample, stale_traceback
 from harness.containment import alive_in_group
 from harness.pool import ALONE, run_against_sample
-from harness.programs import SNIPPETS, Program, methods_for
+from harness.programs import SNIPPETS, Program, methods_for, version_tuple
 from harness.sample import Sample, parse_sample, render_sample
 from harness.update import update_sample
 
@@ -869,7 +869,7 @@ def test_a_memory_rule_needs_a_size_in_mib(tmp_path: Path) -> None:
 
 def newer_than_3_12(interpreters: dict[str, str]) -> list[str]:
     """The interpreters given that read PYTHON_CPU_COUNT (3.13+); the test is skipped without one."""
-    newer = [python for version, python in interpreters.items() if tuple(map(int, version.split("."))) >= (3, 13)]
+    newer = [python for version, python in interpreters.items() if version_tuple(version) >= (3, 13)]
     if not newer:
         pytest.skip("PYTHON_CPU_COUNT needs CPython 3.13+, and none runs the programs in this check")
     return newer

@@ -74,7 +74,7 @@ def run_against_sample(
     rules = sample.rules
     if rules.no_start_method:  # each process notes where it uses the default start method (startup/sitecustomize.py)
         extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
-    if rules.exclusive and not rules.beside_browser:
+    if rules.has_the_machine:
         # A benchmark measures this machine and may name it: CI publishes costs/compare's figures with
         # that name (charts.BENCHMARKS), so its core count must be this machine's.
         extra_env = {**(extra_env or {}), **THIS_MACHINE}
@@ -240,13 +240,13 @@ class Turns:
             with self.condition:
                 self.waiting_beside += 1
         # Other runs go on meanwhile.
-        while exclusive and (self.own_work_running() or (not beside_other_work and self.others_running())):
+        while exclusive and (self.own_work_running() or (not beside and self.others_running())):
             time.sleep(0.5)
         with self.condition:
             if exclusive:
                 self.waiting_alone += 1
                 self.condition.wait_for(
-                    lambda: not self.alone and self.sharing == 0 and (beside_other_work or not self.waiting_beside)
+                    lambda: not self.alone and self.sharing == 0 and (beside or not self.waiting_beside)
                 )
                 self.waiting_alone -= 1
                 self.waiting_beside -= beside

@@ -209,6 +209,11 @@ class Rules:
     when: WhenRule | None = None  # only in a sample variant: the runs it describes
     members: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)  # family -> (low, high, line)
 
+    @property
+    def has_the_machine(self) -> bool:
+        """Plain `exclusive`: not even the browser tests go on beside its runs, which measure this machine."""
+        return self.exclusive and not self.beside_browser
+
 
 @dataclass
 class Sample:
