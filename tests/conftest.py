@@ -18,11 +18,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from harness import badges, charts, settings
+from harness.gate import WAIT_AT_GATE, wait_at_gate
 from harness.matrix import matrix_table
 from harness.pool import (
     ALONE,
     ALONE_3_14,
     DEFAULT_JOBS,
+    BrowserTests,
     Coverage,
     RunPool,
     coverage_runs,
@@ -122,12 +124,15 @@ def interpreters(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    gate = os.environ.pop(WAIT_AT_GATE, None)
+    if gate:  # one of the browser tests' processes (dev.py): the program runs go first, on a quiet machine
+        wait_at_gate(Path(gate))
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
     pythons = config.getoption("--python") or [own_python()]
     config.stash[INTERPRETERS] = {interpreter_version(python): python for python in pythons}
     versions = {python: version for version, python in config.stash[INTERPRETERS].items()}
-    config.stash[POOL] = RunPool(config.getoption("--jobs"), versions)
+    config.stash[POOL] = RunPool(config.getoption("--jobs"), versions, BrowserTests.taken_from_environment())
     config.stash[POOL].own_work_done.clear()  # exclusive runs wait for the checks before the waiting tests
     config.stash[OUTCOMES] = {}
     cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
@@ -215,12 +220,15 @@ def alone_python(config: pytest.Config, program: Program) -> str | None:
     return next(iter(chosen.values()), None)
 
 
-def exclusive_rank(program: Program) -> int:
-    """0 for a run that shares the machine, 1 for `exclusive beside-browser`, 2 for `exclusive`."""
+BESIDE_BROWSER = 2  # run_order of a run the browser tests may go on beside: it goes last
+
+
+def run_order(program: Program) -> int:
+    """0 for a run that shares the machine, 1 for `exclusive`, 2 for `exclusive beside-browser`."""
     rules = rules_of(program)
     if rules is None or not rules.exclusive:
         return 0
-    return 2 if rules.has_the_machine else 1
+    return 1 if rules.has_the_machine else BESIDE_BROWSER
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -264,12 +272,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
-    # as long. Exclusive runs go after all the others (pool.Turns): first those the browser tests may
-    # go on beside, then, once those tests have ended too, those whose timings would measure the scheduler.
-    rank = {program.name: exclusive_rank(program) for program, _, _ in runs}
-    runs.sort(key=lambda run: (rank[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
+    # as long. Exclusive runs go after all the others (pool.Turns): first those whose timings would
+    # measure the scheduler, then the browser tests' gate opens, and those the browser tests may go
+    # on beside come last, with them.
+    order = {program.name: run_order(program) for program, _, _ in runs}
+    runs.sort(key=lambda run: (order[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
+    pool.open_gate_after([run for run in runs if order[run[0].name] != BESIDE_BROWSER])
 
 
 def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:

@@ -252,24 +252,23 @@ def test_no_program_reads_at_import_what_the_3_14_emulation_leaves_out(tmp_path:
     assert module_level_reads(planted) == [(2, "sys.argv")]
 
 
-def test_an_exclusive_run_waits_for_the_processes_it_is_told_of(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_exclusive_run_waits_for_the_processes_it_is_told_of() -> None:
     """dev.py names the browser tests' processes: a benchmark starts once they have ended (a zombie has)."""
     from harness import pool
 
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        monkeypatch.setenv(pool.OTHER_WORK, f"{sleeper.pid},")
-        assert pool.others_running()
+        browser_tests = pool.BrowserTests((sleeper.pid,))
+        assert browser_tests.at_work()
         sleeper.kill()
         deadline = time.monotonic() + 10
-        while pool.others_running() and time.monotonic() < deadline:  # a zombie until waited for
+        while browser_tests.at_work() and time.monotonic() < deadline:  # a zombie until waited for
             time.sleep(0.05)
-        assert not pool.others_running()
+        assert not browser_tests.at_work()
     finally:
         sleeper.kill()
         sleeper.wait()
-    monkeypatch.delenv(pool.OTHER_WORK)
-    assert not pool.others_running()
+    assert not pool.BrowserTests().at_work()
 
 
 def test_the_job_object_structures_have_the_sizes_of_64_bit_windows() -> None:

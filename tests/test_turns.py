@@ -1,11 +1,19 @@
-"""pool.Turns: shared runs go together, an exclusive run alone, and what an exclusive run waits for."""
+"""pool.Turns and the browser tests' gate: shared runs go together, an exclusive run alone, and what each waits for."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
-from harness.pool import Turns
+import pytest
+from contribution import contribute
+
+from harness import gate
+from harness.pool import BrowserTests, RunPool, Turns
 
 
 def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
@@ -36,26 +44,33 @@ def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
     assert not overlaps, f"an exclusive run had company: {overlaps}"
 
 
-def test_an_exclusive_run_waits_for_other_work_unless_beside_browser() -> None:
-    """`exclusive` waits for the browser tests (other work) to end; `exclusive beside-browser` only for other runs."""
-    browser_running = threading.Event()
-    browser_running.set()
-    turns = Turns(others_running=browser_running.is_set)
+def test_an_exclusive_run_waits_for_the_browser_tests_and_a_beside_browser_run_for_their_gate() -> None:
+    """`exclusive` goes while the browser tests wait at their gate; `exclusive beside-browser` once it opens."""
+    browser_running, gate_open = threading.Event(), threading.Event()
+    turns = Turns(browser_tests_at_work=browser_running.is_set, gate_open=gate_open.is_set)
     started: list[str] = []
 
     def run(name: str, beside_other_work: bool) -> None:
         with turns.turn(True, beside_other_work):
             started.append(name)
 
-    timings = threading.Thread(target=run, args=("timings", False))
     beside = threading.Thread(target=run, args=("beside-browser", True))
-    timings.start()
+    timings = threading.Thread(target=run, args=("timings", False))
     beside.start()
-    beside.join(timeout=5)
-    assert started == ["beside-browser"], "only the beside-browser run goes while the browser tests run"
-    browser_running.clear()
+    timings.start()
     timings.join(timeout=5)
-    assert started == ["beside-browser", "timings"]
+    assert started == ["timings"], "only the timings run goes while the browser tests wait at their gate"
+    gate_open.set()
+    browser_running.set()
+    beside.join(timeout=5)
+    assert started == ["timings", "beside-browser"]
+    late = threading.Thread(target=run, args=("late timings", False))
+    late.start()
+    time.sleep(0.7)  # past Turns' 0.5 s look
+    assert started == ["timings", "beside-browser"], "a timings run went beside the browser tests"
+    browser_running.clear()
+    late.join(timeout=5)
+    assert started[-1] == "late timings"
 
 
 def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
@@ -80,53 +95,67 @@ def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
     assert sorted(started) == [False, True]
 
 
-def test_a_beside_browser_run_goes_before_an_exclusive_run_waiting_with_it() -> None:
-    turns = Turns()
-    started: list[str] = []
-    sharing = threading.Event()
+def test_the_gate_opens_once_the_runs_it_waits_for_have_ended(tmp_path: Path) -> None:
+    """RunPool.open_gate_after: each run prints the time it ended; the gate's file appears after the last."""
+    browser_tests = BrowserTests(gate=tmp_path)
+    clock = "import time\ntime.sleep(0.3)\nprint(time.time(), flush=True)\n"
+    programs = [contribute(tmp_path, clock, [], ["-"], guide=f"shared{n}") for n in range(3)]
+    runs = RunPool(8, {sys.executable: "this"}, browser_tests)
+    try:
+        for program in programs:
+            runs.submit(program, "fork", sys.executable)
+        assert not browser_tests.gate_open()
+        runs.open_gate_after([(program, "fork", sys.executable) for program in programs])
+        ended = max(float(runs.result(program, "fork", sys.executable).stdout) for program in programs)
+        deadline = time.monotonic() + 10
+        while not browser_tests.gate_open() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        runs.close()
+    assert browser_tests.gate_open(), "the gate stayed shut after its runs ended"
+    opened = (tmp_path / gate.OPEN).stat().st_mtime
+    assert opened >= ended - 0.05, f"the gate opened at {opened}, before the last run ended at {ended}"
 
-    def shared() -> None:
-        with turns.turn(False):
-            sharing.set()
-            deadline = time.monotonic() + 5
-            while turns.waiting_alone < 2 and time.monotonic() < deadline:  # both exclusive runs wait now
-                time.sleep(0.01)
 
-    def run(name: str, beside_other_work: bool) -> None:
-        with turns.turn(True, beside_other_work):
-            started.append(name)
+def test_dev_py_s_names_reach_the_session_s_pool_and_no_process_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nested pytest session of the harness's tests once opened the real gate: its conftest read the same names."""
+    monkeypatch.setenv(gate.BROWSER_PIDS, "12,34")
+    monkeypatch.setenv(gate.OPENS_GATE, "/the/gate")
+    assert BrowserTests.taken_from_environment() == BrowserTests((12, 34), Path("/the/gate"))
+    assert gate.BROWSER_PIDS not in os.environ
+    assert gate.OPENS_GATE not in os.environ
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the browser tests' processes are told apart by POSIX process IDs")
+def test_a_browser_process_waiting_at_the_gate_is_not_at_work_until_it_opens(tmp_path: Path) -> None:
+    """dev.py names the browser tests' processes: a benchmark goes while they wait at the gate, not after."""
+    waiting = (
+        "import pathlib, sys, time\nfrom harness.gate import wait_at_gate\n"
+        "sys.stdin.readline()\nwait_at_gate(pathlib.Path(sys.argv[1]))\npathlib.Path(sys.argv[2]).touch()\n"
+        "time.sleep(30)\n"
+    )
+    passed = tmp_path / "passed the gate"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    browser = subprocess.Popen(
+        [sys.executable, "-c", waiting, str(tmp_path), str(passed)], env=env, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        browser_tests = BrowserTests((browser.pid,), tmp_path)
+        assert browser_tests.at_work(), "a process that has not reached the gate is at work"
+        assert browser.stdin is not None
+        browser.stdin.write("go to the gate\n")
+        browser.stdin.flush()
+        deadline = time.monotonic() + 10
+        while browser_tests.at_work() and time.monotonic() < deadline:
             time.sleep(0.05)
-
-    first = threading.Thread(target=shared)
-    first.start()
-    sharing.wait(timeout=5)
-    waiting = [threading.Thread(target=run, args=(name, name == "beside")) for name in ("timings", "beside")]
-    for thread in waiting:  # the timings run waits first
-        thread.start()
-        time.sleep(0.05)
-    for thread in [first, *waiting]:
-        thread.join(timeout=5)
-    assert started == ["beside", "timings"]
-
-
-def test_a_beside_browser_run_still_waiting_for_the_own_checks_goes_first() -> None:
-    """The exclusive run stops looking first (its 0.5 s sleeps began earlier), yet the beside-browser run goes first."""
-    own_checks = threading.Event()
-    own_checks.set()
-    turns = Turns(own_work_running=own_checks.is_set)
-    started: list[str] = []
-
-    def run(name: str) -> None:
-        with turns.turn(True, name == "beside"):
-            started.append(name)
-
-    timings = threading.Thread(target=run, args=("timings",))
-    beside = threading.Thread(target=run, args=("beside",))
-    timings.start()
-    time.sleep(0.3)
-    beside.start()
-    time.sleep(0.1)
-    own_checks.clear()  # timings looks again at 0.5 s, beside at 0.8 s
-    for thread in (timings, beside):
-        thread.join(timeout=5)
-    assert started == ["beside", "timings"]
+        assert gate.waiting_marker(tmp_path, browser.pid).exists()
+        assert not browser_tests.at_work()
+        assert not passed.exists()
+        browser_tests.open_gate()
+        assert browser_tests.at_work(), "once the gate is open, the process is at work again"
+        while not passed.exists() and time.monotonic() < deadline + 10:
+            time.sleep(0.05)
+        assert passed.exists(), "the process did not go on past the open gate"
+    finally:
+        browser.kill()
+        browser.communicate()

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 
 from .checks import judge, load_sample
+from .gate import BROWSER_PIDS, OPEN, OPENS_GATE, open_gate, waiting_marker
 from .matching import match_output
 from .memory import DEFAULT_MIB
 from .programs import Program, discover, is_exclusive, methods_for, start_methods
@@ -184,27 +185,44 @@ def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
 DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 
 
-# Processes an exclusive run also waits for: dev.py names the pytest processes of the browser
-# tests it starts beside this one. With exclusive runs first, beside Chromium, a fresh clone's
-# check measured a Queue round trip at 2.02 ms instead of 0.14, and Ray's comparison failed.
-OTHER_WORK = "SNIPPETS_EXCLUSIVE_AFTER"
+@dataclass(frozen=True)
+class BrowserTests:
+    """The browser tests' processes dev.py started beside this one, and their gate (harness/gate.py); or none."""
+
+    pids: tuple[int, ...] = ()
+    gate: Path | None = None
+
+    @classmethod
+    def taken_from_environment(cls) -> BrowserTests:
+        """What dev.py set, removed from the environment: no process this one starts (a nested pytest
+        session of the harness's tests, a program) opens the gate or waits for the browser tests."""
+        pids = os.environ.pop(BROWSER_PIDS, "")
+        gate = os.environ.pop(OPENS_GATE, None)
+        return cls(tuple(int(pid) for pid in filter(None, pids.split(","))), Path(gate) if gate else None)
+
+    def gate_open(self) -> bool:
+        """Whether they may go on: the gate is open, or there is none."""
+        return self.gate is None or (self.gate / OPEN).exists()
+
+    def open_gate(self) -> None:
+        if self.gate is not None:
+            open_gate(self.gate)
+
+    def at_work(self) -> bool:
+        """Whether one of them is at work: not ended (a zombie has), nor waiting at the closed gate."""
+        for pid in self.pids:
+            with contextlib.suppress(psutil.Error):
+                at_gate = self.gate is not None and not self.gate_open() and waiting_marker(self.gate, pid).exists()
+                if not at_gate and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    return True
+        return False
 
 
-# What the runs' ratio leaves out when dev.py started the browser tests beside them.
+# What the runs' ratio leaves out when dev.py started the browser tests beside this process.
 SHARED = (
-    "; the browser tests and the test process's own checks may have shared the cores, and the bound leaves "
-    "out their CPU: `python3 dev.py check tests/test_programs.py tests/test_quality.py --fresh` (with the "
-    "same options) makes the same runs, coverage included, without the browser tests or the harness's tests"
+    "; the bound leaves out the CPU of the test process's own checks, which go on beside the first runs, and of "
+    "the browser tests, which go on beside the `exclusive beside-browser` runs"
 )
-
-
-def others_running() -> bool:
-    """Whether a process named in $SNIPPETS_EXCLUSIVE_AFTER still runs (a zombie has ended)."""
-    for pid in filter(None, os.environ.get(OTHER_WORK, "").split(",")):
-        with contextlib.suppress(psutil.Error, ValueError):
-            if psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE:
-                return True
-    return False
 
 
 class Turns:
@@ -212,44 +230,41 @@ class Turns:
 
     A benchmark that compares timings needs the cores to itself: eight programs at once on two
     cores measure the scheduler, not the tools. So an exclusive run waits for every other run,
-    and for the browser tests (OTHER_WORK), to end. An exclusive run that waits for runs goes
-    before any run that comes later, so that it is never starved. Every exclusive run also waits
-    for the test process's own checks that start programs or tools (``own_work_running``: the
-    harness's tests, ruff, mypy), which run first. One that compares no timings and must only not
-    be starved (`exclusive beside-browser`) does not wait for the browser tests: at their lower
-    priority, they may go on beside it, and an `exclusive` run waiting at the same time lets it go first.
+    and for the browser tests (``browser_tests_at_work``) to be at their gate or ended. An exclusive run
+    that waits for runs goes before any run that comes later, so that it is never starved. Every
+    exclusive run also waits for the test process's own checks that start programs or tools
+    (``own_work_running``: the harness's tests, ruff, mypy), which run first. One that compares no
+    timings and must only not be starved (`exclusive beside-browser`) waits instead for the gate to
+    open (``gate_open``): it goes last, beside the browser tests, which run at a lower priority.
     """
 
     def __init__(
         self,
-        others_running: Callable[[], bool] = lambda: False,
+        browser_tests_at_work: Callable[[], bool] = lambda: False,
         own_work_running: Callable[[], bool] = lambda: False,
+        gate_open: Callable[[], bool] = lambda: True,
     ) -> None:
-        self.others_running = others_running  # other work an exclusive run waits for (RunPool: OTHER_WORK)
+        self.browser_tests_at_work = browser_tests_at_work  # what an exclusive run waits for (RunPool: BrowserTests)
         self.own_work_running = own_work_running  # the test process's checks that run before the waiting tests
+        self.gate_open = gate_open  # whether the browser tests go on: a beside-browser run waits for it
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
         self.waiting_alone = 0  # exclusive runs waiting for their turn
-        self.waiting_beside = 0  # of those, the ones that may go beside other work: they go first
 
     @contextmanager
     def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
         beside = exclusive and beside_other_work
-        if beside:  # counted from now on, so that an exclusive run that stops looking first still lets it go first
-            with self.condition:
-                self.waiting_beside += 1
         # Other runs go on meanwhile.
-        while exclusive and (self.own_work_running() or (not beside and self.others_running())):
+        while exclusive and (
+            self.own_work_running() or (not self.gate_open() if beside else self.browser_tests_at_work())
+        ):
             time.sleep(0.5)
         with self.condition:
             if exclusive:
                 self.waiting_alone += 1
-                self.condition.wait_for(
-                    lambda: not self.alone and self.sharing == 0 and (beside or not self.waiting_beside)
-                )
+                self.condition.wait_for(lambda: not self.alone and self.sharing == 0)
                 self.waiting_alone -= 1
-                self.waiting_beside -= beside
                 self.alone = True
             else:
                 self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
@@ -266,8 +281,9 @@ class Turns:
 
 
 class RunPool:
-    def __init__(self, jobs: int, versions: dict[str, str]) -> None:
+    def __init__(self, jobs: int, versions: dict[str, str], browser_tests: BrowserTests | None = None) -> None:
         self.versions = versions  # interpreter path -> "3.12", for reports
+        self.browser_tests = browser_tests or BrowserTests()
         self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
         self.futures: dict[tuple[str, str, str], Future[Run]] = {}
         self.programs: dict[tuple[str, str, str], tuple[Program, str, str]] = {}
@@ -279,7 +295,9 @@ class RunPool:
         # and sets it again when the first test that waits for runs starts.
         self.own_work_done = threading.Event()
         self.own_work_done.set()
-        self.turns = Turns(others_running, lambda: not self.own_work_done.is_set())
+        self.turns = Turns(
+            self.browser_tests.at_work, lambda: not self.own_work_done.is_set(), self.browser_tests.gate_open
+        )
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -330,6 +348,18 @@ class RunPool:
 
         self.futures[key] = self.executor.submit(work)
 
+    def open_gate_after(self, runs: list[tuple[Program, str, str]]) -> None:
+        """Open the browser tests' gate once ``runs`` (submitted) have ended; at once if none, or no gate."""
+        if self.browser_tests.gate is None:
+            return
+        futures = [self.futures[(program.name, method, python)] for program, method, python in runs]
+
+        def opener() -> None:
+            wait(futures)
+            self.browser_tests.open_gate()
+
+        threading.Thread(target=opener, name="browser-gate", daemon=True).start()
+
     def result(self, program: Program, method: str, python: str) -> Run:
         self.submit(program, method, python)
         return self.futures[(program.name, method, python)].result()
@@ -371,7 +401,7 @@ class RunPool:
         bound = max(longest.wall, alone + cpu / cores)
         programs_wall = self.finished - self.started
         slowest = sorted(runs, key=lambda run: run.wall, reverse=True)[:10]
-        shared = SHARED if os.environ.get(OTHER_WORK) else ""
+        shared = SHARED if self.browser_tests.pids else ""
         return [
             f"{len(runs)} program runs in {programs_wall:.1f} s wall (whole test session {session_wall:.1f} s)",
             f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], "
