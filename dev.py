@@ -334,12 +334,12 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
     else:
         # The browser tests in two more pytest processes, the page visits in one and the rest in the
         # other: each runs its tests one after another, and together they keep both cores busy. They
-        # wait at a gate, a folder, until the first process has made every program run that needs no
-        # browser beside it (tests/harness/gate.py): no such run shares the cores with
-        # Chromium. At a lower priority, since Ray's `exclusive beside-browser` runs go on beside them
-        # and must not be starved. A split of the visits over three processes was measured no faster
-        # (368.3 s against 368.2): the browser tests use both cores as they are. Their reports are
-        # printed after the first process's; a cache of their own keeps the processes from racing.
+        # wait at a gate, a folder, until the first process has made every program run
+        # (tests/harness/gate.py): no run shares the cores with Chromium. At a lower priority, as the
+        # first process's own tests may still go on (a check that reuses every run opens the gate at
+        # once). A split of the visits over three processes was measured no faster (368.3 s against
+        # 368.2): the browser tests use both cores as they are. Their reports are printed after the
+        # first process's; a cache of their own keeps the processes from racing.
         groups = {
             "visits": BROWSER_VISITS,
             "others": [BROWSER_TESTS, *(f"--deselect={visit}" for visit in BROWSER_VISITS)],
@@ -369,7 +369,7 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
                 browser_cpu += used
                 reports[name].seek(0)
                 print(
-                    f"\ndev.py: {BROWSER_TESTS} ({name}), run after the program runs that need no browser beside them:",
+                    f"\ndev.py: {BROWSER_TESTS} ({name}), run after the program runs:",
                     flush=True,
                 )
                 sys.stdout.buffer.write(reports[name].read())

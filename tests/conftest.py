@@ -36,8 +36,8 @@ from harness.programs import (
     Program,
     discover,
     interpreters_of,
+    is_exclusive,
     methods_for,
-    rules_of,
     start_methods,
     uses_no_start_method,
     version_tuple,
@@ -220,17 +220,6 @@ def alone_python(config: pytest.Config, program: Program) -> str | None:
     return next(iter(chosen.values()), None)
 
 
-BESIDE_BROWSER = 2  # run_order of a run the browser tests may go on beside: it goes last
-
-
-def run_order(program: Program) -> int:
-    """0 for a run that shares the machine, 1 for `exclusive`, 2 for `exclusive beside-browser`."""
-    rules = rules_of(program)
-    if rules is None or not rules.exclusive:
-        return 0
-    return 1 if rules.has_the_machine else BESIDE_BROWSER
-
-
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start every selected program run now, so they overlap with each other and other tests.
 
@@ -272,14 +261,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
-    # as long. Exclusive runs go after all the others (pool.Turns): first those whose timings would
-    # measure the scheduler, then the browser tests' gate opens, and those the browser tests may go
-    # on beside come last, with them.
-    order = {program.name: run_order(program) for program, _, _ in runs}
-    runs.sort(key=lambda run: (order[run[0].name], -walls.get(pool.key_text(*run), 60.0)))
+    # as long. Exclusive runs go after all the others (pool.Turns), and the browser tests, waiting at
+    # their gate meanwhile, after them (harness/gate.py).
+    runs.sort(key=lambda run: (is_exclusive(run[0]), -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
-    pool.open_gate_after([run for run in runs if order[run[0].name] != BESIDE_BROWSER])
+    pool.open_gate_after(runs)
 
 
 def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:

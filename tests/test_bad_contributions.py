@@ -893,20 +893,10 @@ def test_a_sample_that_shows_this_machine_s_core_count_fails_as_on_another_machi
     assert f"cores: {running.OTHER_CPU_COUNT}" in message
 
 
-@pytest.mark.parametrize(
-    ("rule", "cores"),
-    [("exclusive", os.cpu_count()), ("exclusive beside-browser", running.OTHER_CPU_COUNT)],
-    ids=["benchmark", "beside-browser"],
-)
-def test_a_benchmark_sees_this_machine_s_cores_and_a_beside_browser_run_does_not(
-    tmp_path: Path, interpreters: dict[str, str], rule: str, cores: int
-) -> None:
-    """A benchmark may name the machine it measured, and CI publishes costs/compare's: it sees the true count.
-
-    An `exclusive beside-browser` run measures nothing and keeps the other count, as every other run does.
-    """
+def test_a_benchmark_sees_this_machine_s_cores(tmp_path: Path, interpreters: dict[str, str]) -> None:
+    """A benchmark may name the machine it measured, and CI publishes costs/compare's: it sees the true count."""
     newer = newer_than_3_12(interpreters)
-    program = contribute(tmp_path, SHOWS_CORES, [rule], [f"cores: {cores}"])
+    program = contribute(tmp_path, SHOWS_CORES, ["exclusive"], [f"cores: {os.cpu_count()}"])
     sample = load_sample(program)
     assert isinstance(sample, Sample) and sample.rules.exclusive
     for python in newer:

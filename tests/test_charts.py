@@ -135,9 +135,9 @@ def test_the_engines_costs_chart_shows_every_engine_of_both_recorded_runs() -> N
 
 @pytest.mark.parametrize("name", sorted(charts.BENCHMARKS))
 def test_a_benchmark_ci_publishes_has_the_cores_and_their_true_count(name: str) -> None:
-    """CI's runs of it become charts that name the machine: only plain `exclusive` runs see the true core count."""
+    """CI's runs of it become charts that name the machine: only `exclusive` runs see the true core count."""
     program = Program(ROOT / "snippets" / f"{name}.py")
     assert program.sample_path.exists(), f"snippets/{name}.out is missing"
     for path in [program.sample_path, *program.variant_paths]:  # each run follows the rules of its own sample
         rules = parse_sample(path).rules
-        assert rules.has_the_machine, f"{path.relative_to(ROOT)}: declare `#| exclusive`"
+        assert rules.exclusive, f"{path.relative_to(ROOT)}: declare `#| exclusive`"

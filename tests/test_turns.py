@@ -44,33 +44,28 @@ def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
     assert not overlaps, f"an exclusive run had company: {overlaps}"
 
 
-def test_an_exclusive_run_waits_for_the_browser_tests_and_a_beside_browser_run_for_their_gate() -> None:
-    """`exclusive` goes while the browser tests wait at their gate; `exclusive beside-browser` once it opens."""
-    browser_running, gate_open = threading.Event(), threading.Event()
-    turns = Turns(browser_tests_at_work=browser_running.is_set, gate_open=gate_open.is_set)
+def test_an_exclusive_run_waits_while_the_browser_tests_are_at_work() -> None:
+    """A benchmark goes while the browser tests wait at their gate (not at work), and not while they run."""
+    browser_at_work = threading.Event()
+    turns = Turns(browser_tests_at_work=browser_at_work.is_set)
     started: list[str] = []
 
-    def run(name: str, beside_other_work: bool) -> None:
-        with turns.turn(True, beside_other_work):
+    def run(name: str) -> None:
+        with turns.turn(True):
             started.append(name)
 
-    beside = threading.Thread(target=run, args=("beside-browser", True))
-    timings = threading.Thread(target=run, args=("timings", False))
-    beside.start()
-    timings.start()
-    timings.join(timeout=5)
-    assert started == ["timings"], "only the timings run goes while the browser tests wait at their gate"
-    gate_open.set()
-    browser_running.set()
-    beside.join(timeout=5)
-    assert started == ["timings", "beside-browser"]
-    late = threading.Thread(target=run, args=("late timings", False))
+    first = threading.Thread(target=run, args=("at the gate",))
+    first.start()
+    first.join(timeout=5)
+    assert started == ["at the gate"]
+    browser_at_work.set()
+    late = threading.Thread(target=run, args=("at work",))
     late.start()
     time.sleep(0.7)  # past Turns' 0.5 s look
-    assert started == ["timings", "beside-browser"], "a timings run went beside the browser tests"
-    browser_running.clear()
+    assert started == ["at the gate"], "an exclusive run went beside the browser tests"
+    browser_at_work.clear()
     late.join(timeout=5)
-    assert started[-1] == "late timings"
+    assert started == ["at the gate", "at work"]
 
 
 def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
@@ -78,13 +73,13 @@ def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
     own_checks = threading.Event()
     own_checks.set()
     turns = Turns(own_work_running=own_checks.is_set)
-    started: list[bool] = []
+    started: list[int] = []
 
-    def run(beside_other_work: bool) -> None:
-        with turns.turn(True, beside_other_work):
-            started.append(beside_other_work)
+    def run(number: int) -> None:
+        with turns.turn(True):
+            started.append(number)
 
-    threads = [threading.Thread(target=run, args=(beside,)) for beside in (True, False)]
+    threads = [threading.Thread(target=run, args=(number,)) for number in (1, 2)]
     for thread in threads:
         thread.start()
     time.sleep(0.7)  # past Turns' 0.5 s look
@@ -92,7 +87,7 @@ def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
     own_checks.clear()
     for thread in threads:
         thread.join(timeout=5)
-    assert sorted(started) == [False, True]
+    assert sorted(started) == [1, 2]
 
 
 def test_the_gate_opens_once_the_runs_it_waits_for_have_ended(tmp_path: Path) -> None:

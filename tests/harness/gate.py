@@ -2,11 +2,12 @@
 
 dev.py starts the browser tests in pytest processes of their own, beside the test process, and tells
 that one their process IDs (BROWSER_PIDS) and a gate, a folder (OPENS_GATE; the browser tests'
-processes get the same folder as WAIT_AT_GATE). They wait at the gate until every program run that
-needs no browser beside it has ended, so that those runs have the cores to themselves: with Chromium
-beside them, a fresh clone's check measured a Queue round trip at 2.02 ms instead of 0.14, Ray's
-comparison failed, and the runs took 1.7 times their lower bound. The test process opens the gate
-(pool.RunPool.open_gate_after); dev.py opens it too once that process has ended, whatever happened.
+processes get the same folder as WAIT_AT_GATE). They wait at the gate until every program run has
+ended, so that no run shares the cores with Chromium: beside it, a fresh clone's check measured a
+Queue round trip at 2.02 ms instead of 0.14, Ray's comparison failed, Ray's tasks_and_queue took 23 s
+instead of 9 (Ray gives up on a node not started within 30 s), and the runs took 1.7 times their
+lower bound. The test process opens the gate (pool.RunPool.open_gate_after); dev.py opens it too once
+that process has ended, whatever happened.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def run_against_sample(
     rules = sample.rules
     if rules.no_start_method:  # each process notes where it uses the default start method (startup/sitecustomize.py)
         extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
-    if rules.has_the_machine:
+    if rules.exclusive:
         # A benchmark measures this machine and may name it: CI publishes costs/compare's figures with
         # that name (charts.BENCHMARKS), so its core count must be this machine's.
         extra_env = {**(extra_env or {}), **THIS_MACHINE}
@@ -218,47 +218,37 @@ class BrowserTests:
         return False
 
 
-# What the runs' ratio leaves out when dev.py started the browser tests beside this process.
-SHARED = (
-    "; the bound leaves out the CPU of the test process's own checks, which go on beside the first runs, and of "
-    "the browser tests, which go on beside the `exclusive beside-browser` runs"
-)
+# What the runs' ratio leaves out: the harness's tests, ruff and mypy run first, beside the shared runs.
+OWN_CHECKS = "; the bound leaves out the CPU of the test process's own checks, which may go on beside the first runs"
 
 
 class Turns:
     """Runs share the machine, except an exclusive run, which waits for the others to end and holds it alone.
 
     A benchmark that compares timings needs the cores to itself: eight programs at once on two
-    cores measure the scheduler, not the tools. So an exclusive run waits for every other run,
-    and for the browser tests (``browser_tests_at_work``) to be at their gate or ended. An exclusive run
-    that waits for runs goes before any run that comes later, so that it is never starved. Every
-    exclusive run also waits for the test process's own checks that start programs or tools
-    (``own_work_running``: the harness's tests, ruff, mypy), which run first. One that compares no
-    timings and must only not be starved (`exclusive beside-browser`) waits instead for the gate to
-    open (``gate_open``): it goes last, beside the browser tests, which run at a lower priority.
+    cores measure the scheduler, not the tools. So an exclusive run waits for every other run to
+    end, and for the browser tests (``browser_tests_at_work``) to be at their gate or ended. An
+    exclusive run that waits for runs goes before any run that comes later, so that it is never
+    starved. It also waits for the test process's own checks that start programs or tools
+    (``own_work_running``: the harness's tests, ruff, mypy), which run first.
     """
 
     def __init__(
         self,
         browser_tests_at_work: Callable[[], bool] = lambda: False,
         own_work_running: Callable[[], bool] = lambda: False,
-        gate_open: Callable[[], bool] = lambda: True,
     ) -> None:
         self.browser_tests_at_work = browser_tests_at_work  # what an exclusive run waits for (RunPool: BrowserTests)
         self.own_work_running = own_work_running  # the test process's checks that run before the waiting tests
-        self.gate_open = gate_open  # whether the browser tests go on: a beside-browser run waits for it
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
         self.waiting_alone = 0  # exclusive runs waiting for their turn
 
     @contextmanager
-    def turn(self, exclusive: bool, beside_other_work: bool = False) -> Iterator[None]:
-        beside = exclusive and beside_other_work
+    def turn(self, exclusive: bool) -> Iterator[None]:
         # Other runs go on meanwhile.
-        while exclusive and (
-            self.own_work_running() or (not self.gate_open() if beside else self.browser_tests_at_work())
-        ):
+        while exclusive and (self.own_work_running() or self.browser_tests_at_work()):
             time.sleep(0.5)
         with self.condition:
             if exclusive:
@@ -295,9 +285,7 @@ class RunPool:
         # and sets it again when the first test that waits for runs starts.
         self.own_work_done = threading.Event()
         self.own_work_done.set()
-        self.turns = Turns(
-            self.browser_tests.at_work, lambda: not self.own_work_done.is_set(), self.browser_tests.gate_open
-        )
+        self.turns = Turns(self.browser_tests.at_work, lambda: not self.own_work_done.is_set())
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -332,7 +320,7 @@ class RunPool:
                 if earlier is not None:
                     return earlier
             rules = sample.rules if isinstance(sample, Sample) else Rules()
-            with self.turns.turn(rules.exclusive, rules.beside_browser):
+            with self.turns.turn(rules.exclusive):
                 run = run_against_sample(
                     program,
                     method,
@@ -349,7 +337,7 @@ class RunPool:
         self.futures[key] = self.executor.submit(work)
 
     def open_gate_after(self, runs: list[tuple[Program, str, str]]) -> None:
-        """Open the browser tests' gate once ``runs`` (submitted) have ended; at once if none, or no gate."""
+        """Open the browser tests' gate once ``runs`` (submitted) have ended: at once if none; never without a gate."""
         if self.browser_tests.gate is None:
             return
         futures = [self.futures[(program.name, method, python)] for program, method, python in runs]
@@ -401,13 +389,12 @@ class RunPool:
         bound = max(longest.wall, alone + cpu / cores)
         programs_wall = self.finished - self.started
         slowest = sorted(runs, key=lambda run: run.wall, reverse=True)[:10]
-        shared = SHARED if self.browser_tests.pids else ""
         return [
             f"{len(runs)} program runs in {programs_wall:.1f} s wall (whole test session {session_wall:.1f} s)",
             f"lower bound {bound:.1f} s = max(longest run {longest.wall:.1f} s [{self.describe(longest)}], "
             f"the {len(exclusive)} exclusive runs one after another {alone:.1f} s + CPU of every process of the "
             f"other runs {cpu:.1f} s / {cores} cores = {alone + cpu / cores:.1f} s)",
-            f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less{shared})",
+            f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less{OWN_CHECKS})",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
             self.memory_peaks(runs),
             *self.cell_estimates(),

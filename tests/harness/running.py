@@ -238,7 +238,7 @@ def isolated_interpreter(python: str) -> str:
 # The number of cores runs on CPython 3.13+ are told they have (PYTHON_CPU_COUNT): not this machine's.
 OTHER_CPU_COUNT = (os.cpu_count() or 1) + 1
 # What a run that must see this machine's cores adds to its environment: the runs a sample and a
-# timeline are recorded from, and a plain `exclusive` benchmark's, which measures this machine and
+# timeline are recorded from, and an `exclusive` benchmark's, which measures this machine and
 # may name it (CI publishes what costs/compare prints: charts.BENCHMARKS).
 THIS_MACHINE = {"PYTHON_CPU_COUNT": "default"}
 
@@ -259,7 +259,7 @@ def program_environment(root: Path = ROOT, scratch: Path | None = None, python: 
             # A sample that shows this machine's count then fails in the re-checks on 3.13+ right after it
             # is recorded, and on older interpreters passes; a reader's machine has its own count. The
             # callers give THIS_MACHINE to the runs that must see the true count (update.py: recordings;
-            # pool.py: plain `exclusive`).
+            # pool.py: `exclusive`).
             env["PYTHON_CPU_COUNT"] = str(OTHER_CPU_COUNT)
     env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
     if scratch is not None:

@@ -183,8 +183,7 @@ class Rules:
     increasing: dict[str, int] = field(default_factory=dict)  # placeholder -> rule line: its sequences only grow
     timeout: float = DEFAULT_TIMEOUT
     memory_mib: int | None = None  # what the run's processes may hold together, if more than the default
-    exclusive: bool = False  # the run has the cores to itself: no other program runs meanwhile
-    beside_browser: bool = False  # exclusive of programs alone: the browser tests may go on, at their lower priority
+    exclusive: bool = False  # the run has the cores to itself: no other program, and no browser test, runs meanwhile
     # (why, rule line): the program uses no start method of multiprocessing's default context, so it runs
     # under the first method only, and a run that does use the default method fails
     no_start_method: tuple[str, int] | None = None
@@ -208,11 +207,6 @@ class Rules:
 
     when: WhenRule | None = None  # only in a sample variant: the runs it describes
     members: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)  # family -> (low, high, line)
-
-    @property
-    def has_the_machine(self) -> bool:
-        """Plain `exclusive`: not even the browser tests go on beside its runs, which measure this machine."""
-        return self.exclusive and not self.beside_browser
 
 
 @dataclass
@@ -340,15 +334,9 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             )
         rules.wrong_on_purpose = rest
     elif keyword == "exclusive":
-        if rest not in ("", "beside-browser"):
-            raise SampleError(
-                path,
-                line,
-                "write `exclusive` (the run has the machine's cores to itself) or `exclusive beside-browser` "
-                "(no other program runs meanwhile, but the browser tests may)",
-            )
+        if rest:
+            raise SampleError(path, line, "write `exclusive` alone: the run has the machine's cores to itself")
         rules.exclusive = True
-        rules.beside_browser = rest == "beside-browser"
     elif keyword == "no-start-method":
         if not rest:
             raise SampleError(
