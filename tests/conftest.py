@@ -124,9 +124,10 @@ def interpreters(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    gate = os.environ.pop(WAIT_AT_GATE, None)
-    if gate:  # one of the browser tests' processes (dev.py): the program runs go first, on a quiet machine
-        wait_at_gate(Path(gate))
+    waiting = os.environ.pop(WAIT_AT_GATE, None)
+    # One of the browser tests' processes (dev.py): the program runs go first, with no Chromium beside them.
+    if waiting and not wait_at_gate(Path(waiting)):
+        pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
     pythons = config.getoption("--python") or [own_python()]
@@ -262,11 +263,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     runs = [run for run in runs if is_made(*run)]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
     # as long. Exclusive runs go after all the others (pool.Turns), and the browser tests, waiting at
-    # their gate meanwhile, after them (harness/gate.py).
+    # their gate meanwhile, once no run is left (harness/gate.py).
     runs.sort(key=lambda run: (is_exclusive(run[0]), -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
-    pool.open_gate_after(runs)
+    pool.open_gate_when_idle()
 
 
 def measured_runs(config: pytest.Config, only: set[str]) -> Coverage:
@@ -421,5 +422,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    config.stash[POOL].close()
+    if POOL in config.stash:  # not when pytest_configure stopped first (a browser tests' process whose dev.py ended)
+        config.stash[POOL].close()
     SERVICES.close()  # the servers programs needed (redis-server): none outlives the check

@@ -1,13 +1,14 @@
 """The browser tests' gate: how dev.py, the test process and the browser tests' processes agree (standard library only).
 
 dev.py starts the browser tests in pytest processes of their own, beside the test process, and tells
-that one their process IDs (BROWSER_PIDS) and a gate, a folder (OPENS_GATE; the browser tests'
-processes get the same folder as WAIT_AT_GATE). They wait at the gate until every program run has
-ended, so that no run shares the cores with Chromium: beside it, a fresh clone's check measured a
-Queue round trip at 2.02 ms instead of 0.14, Ray's comparison failed, Ray's tasks_and_queue took 23 s
-instead of 9 (Ray gives up on a node not started within 30 s), and the runs took 1.7 times their
-lower bound. The test process opens the gate (pool.RunPool.open_gate_after); dev.py opens it too once
-that process has ended, whatever happened.
+that one their names and process IDs (BROWSER_PROCESSES) and a gate, a folder (OPENS_GATE); each
+browser tests' process gets the file it makes there while it waits (WAIT_AT_GATE). They wait at the
+gate until every program run has ended, so that no run shares the cores with Chromium: beside it, a
+fresh clone's check measured a Queue round trip at 2.02 ms instead of 0.14 and Ray's comparison
+failed (benchmarks), Ray's tasks_and_queue took 23 s instead of 9 (Ray gives up on a node not started
+within 30 s), and the runs took 1.7 times their lower bound. The test process opens the gate once no
+run is left (pool.RunPool.open_gate_when_idle); dev.py opens it too once that process has ended,
+whatever happened.
 """
 
 from __future__ import annotations
@@ -17,22 +18,42 @@ import os
 import time
 from pathlib import Path
 
-BROWSER_PIDS = "SNIPPETS_BROWSER_PIDS"
-OPENS_GATE = "SNIPPETS_OPENS_GATE"
-WAIT_AT_GATE = "SNIPPETS_WAIT_AT_GATE"
+BROWSER_PROCESSES = "SNIPPETS_BROWSER_PROCESSES"  # for the test process: name=pid,name=pid
+OPENS_GATE = "SNIPPETS_OPENS_GATE"  # for the test process: the gate's folder
+WAIT_AT_GATE = "SNIPPETS_WAIT_AT_GATE"  # for a browser tests' process: its marker
 OPEN = "open"  # the file that opens the gate
 
 
-def waiting_marker(gate: Path, pid: int) -> Path:
-    return gate / f"waiting-{pid}"
+def marker(gate: Path, name: str) -> Path:
+    """The file a browser tests' process makes while it waits at ``gate``.
+
+    Named by dev.py, not by the waiting process's ID: on Windows a virtual environment's python.exe
+    is a launcher that runs the interpreter as a child, so the ID dev.py knows is the launcher's.
+    """
+    return gate / f"waiting-{name}"
 
 
-def wait_at_gate(gate: Path) -> None:
-    """In a browser tests' process: say it waits, and wait until the gate opens or dev.py is gone."""
+def is_open(gate: Path) -> bool:
+    return (gate / OPEN).exists()
+
+
+def wait_at_gate(waiting: Path) -> bool:
+    """In a browser tests' process: make the marker ``waiting`` and wait until its gate opens.
+
+    False if dev.py ended first: its gate folder is gone (it was interrupted), or (POSIX) this
+    process's parent changed (it was killed). A Windows launcher outlives a killed dev.py: then
+    the process waits until it is stopped.
+    """
     parent = os.getppid()
-    waiting_marker(gate, os.getpid()).touch()
-    while not (gate / OPEN).exists() and os.getppid() == parent:
+    try:
+        waiting.touch()
+    except FileNotFoundError:  # the folder is gone already
+        return False
+    while not is_open(waiting.parent):
+        if not waiting.parent.exists() or (os.name == "posix" and os.getppid() != parent):
+            return False
         time.sleep(0.1)
+    return True
 
 
 def open_gate(gate: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 
 from .checks import judge, load_sample
-from .gate import BROWSER_PIDS, OPEN, OPENS_GATE, open_gate, waiting_marker
+from .gate import BROWSER_PROCESSES, OPENS_GATE, is_open, marker, open_gate
 from .matching import match_output
 from .memory import DEFAULT_MIB
 from .programs import Program, discover, is_exclusive, methods_for, start_methods
@@ -187,22 +187,24 @@ DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 
 @dataclass(frozen=True)
 class BrowserTests:
-    """The browser tests' processes dev.py started beside this one, and their gate (harness/gate.py); or none."""
+    """The browser tests' processes dev.py started beside this one (name, process ID), and their gate; or none.
 
-    pids: tuple[int, ...] = ()
+    harness/gate.py says how they agree.
+    """
+
+    processes: tuple[tuple[str, int], ...] = ()
     gate: Path | None = None
 
     @classmethod
     def taken_from_environment(cls) -> BrowserTests:
         """What dev.py set, removed from the environment: no process this one starts (a nested pytest
         session of the harness's tests, a program) opens the gate or waits for the browser tests."""
-        pids = os.environ.pop(BROWSER_PIDS, "")
+        named = os.environ.pop(BROWSER_PROCESSES, "")
         gate = os.environ.pop(OPENS_GATE, None)
-        return cls(tuple(int(pid) for pid in filter(None, pids.split(","))), Path(gate) if gate else None)
-
-    def gate_open(self) -> bool:
-        """Whether they may go on: the gate is open, or there is none."""
-        return self.gate is None or (self.gate / OPEN).exists()
+        processes = tuple(
+            (name, int(pid)) for name, _, pid in (each.partition("=") for each in named.split(",") if each)
+        )
+        return cls(processes, Path(gate) if gate else None)
 
     def open_gate(self) -> None:
         if self.gate is not None:
@@ -210,9 +212,9 @@ class BrowserTests:
 
     def at_work(self) -> bool:
         """Whether one of them is at work: not ended (a zombie has), nor waiting at the closed gate."""
-        for pid in self.pids:
+        for name, pid in self.processes:
             with contextlib.suppress(psutil.Error):
-                at_gate = self.gate is not None and not self.gate_open() and waiting_marker(self.gate, pid).exists()
+                at_gate = self.gate is not None and not is_open(self.gate) and marker(self.gate, name).exists()
                 if not at_gate and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
                     return True
         return False
@@ -247,18 +249,22 @@ class Turns:
 
     @contextmanager
     def turn(self, exclusive: bool) -> Iterator[None]:
-        # Other runs go on meanwhile.
-        while exclusive and (self.own_work_running() or self.browser_tests_at_work()):
-            time.sleep(0.5)
-        with self.condition:
-            if exclusive:
+        while True:
+            # Other runs go on meanwhile.
+            while exclusive and (self.own_work_running() or self.browser_tests_at_work()):
+                time.sleep(0.5)
+            with self.condition:
+                if not exclusive:
+                    self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
+                    self.sharing += 1
+                    break
                 self.waiting_alone += 1
                 self.condition.wait_for(lambda: not self.alone and self.sharing == 0)
                 self.waiting_alone -= 1
-                self.alone = True
-            else:
-                self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
-                self.sharing += 1
+                if not self.browser_tests_at_work():  # they may have started while this run waited
+                    self.alone = True
+                    break
+                self.condition.notify_all()  # the shared runs this one held back go on
         try:
             yield
         finally:
@@ -336,15 +342,28 @@ class RunPool:
 
         self.futures[key] = self.executor.submit(work)
 
-    def open_gate_after(self, runs: list[tuple[Program, str, str]]) -> None:
-        """Open the browser tests' gate once ``runs`` (submitted) have ended: at once if none; never without a gate."""
+    def open_gate_when_idle(self) -> None:
+        """Open the browser tests' gate once no run submitted is left: at once if none; never without a gate.
+
+        It holds Turns' lock when it looks last, so that no exclusive run takes the machine in between.
+        A run submitted later goes beside the browser tests; an exclusive one waits for them to end.
+        Runs cancelled by close() after -x count as ended; dev.py opens the gate anyway once this process ends.
+        """
         if self.browser_tests.gate is None:
             return
-        futures = [self.futures[(program.name, method, python)] for program, method, python in runs]
+
+        def unfinished() -> list[Future[Run]]:
+            return [future for future in list(self.futures.values()) if not future.done()]
 
         def opener() -> None:
-            wait(futures)
-            self.browser_tests.open_gate()
+            while True:
+                pending = unfinished()
+                if not pending:
+                    with self.turns.condition:
+                        if not unfinished():
+                            self.browser_tests.open_gate()
+                            return
+                wait(pending, timeout=1.0)
 
         threading.Thread(target=opener, name="browser-gate", daemon=True).start()
 
