@@ -81,6 +81,7 @@ POOL = pytest.StashKey[RunPool]()
 INTERPRETERS = pytest.StashKey[dict[str, str]]()
 OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, version, method) -> outcome
 COVERAGE_TEST = "test_every_line_of_every_program_runs"  # measures the runs of one interpreter (measured_runs)
+WAITING = pytest.StashKey[Path]()  # in a browser tests' process: its marker at the gate (harness/gate.py)
 WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
 
@@ -125,9 +126,8 @@ def interpreters(request: pytest.FixtureRequest) -> dict[str, str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     waiting = os.environ.pop(WAIT_AT_GATE, None)
-    # One of the browser tests' processes (dev.py): the program runs go first, with no Chromium beside them.
-    if waiting and not wait_at_gate(Path(waiting)):
-        pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
+    if waiting:  # one of the browser tests' processes (dev.py): see pytest_collection_finish
+        config.stash[WAITING] = Path(waiting)
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
     pythons = config.getoption("--python") or [own_python()]
@@ -228,6 +228,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     (installs.py), under a method it does not use (methods_for), or on a platform it skips.
     """
     config = session.config
+    # A browser tests' process waits at the gate until the program runs have ended, so that none runs
+    # beside Chromium; collecting its tests before does no harm, and one that selected none ends at once.
+    if WAITING in config.stash and session.items and not wait_at_gate(config.stash[WAITING]):
+        pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
     if config.getoption("--update-samples"):
         return
     pool = config.stash[POOL]
@@ -422,6 +426,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if POOL in config.stash:  # not when pytest_configure stopped first (a browser tests' process whose dev.py ended)
-        config.stash[POOL].close()
+    config.stash[POOL].close()
     SERVICES.close()  # the servers programs needed (redis-server): none outlives the check
