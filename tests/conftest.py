@@ -228,10 +228,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     (installs.py), under a method it does not use (methods_for), or on a platform it skips.
     """
     config = session.config
+    to_run = [item for item in session.items if not any(mark.name == "skip" for mark in item.iter_markers())]
+    if any("built_site" in getattr(item, "fixturenames", ()) for item in to_run):  # not for reused tests alone
+        config.stash[SITE_BUILD] = SiteBuild()
     # A browser tests' process waits at the gate until the program runs have ended, so that none runs
-    # beside Chromium; collecting its tests before does no harm, and one that selected none ends at once.
-    if WAITING in config.stash and session.items and not wait_at_gate(config.stash[WAITING]):
-        pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
+    # beside Chromium. Collecting its tests and building the site before does no harm (the build ends
+    # before the process is at the gate, so no benchmark runs beside it); one that selected none ends at once.
+    if WAITING in config.stash and session.items:
+        if SITE_BUILD in config.stash:
+            config.stash[SITE_BUILD].finish()
+        if not wait_at_gate(config.stash[WAITING]):
+            pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
     if config.getoption("--update-samples"):
         return
     pool = config.stash[POOL]
@@ -339,21 +346,52 @@ def site_path() -> str:
     return urlsplit(SITE_URL).path
 
 
+class SiteBuild:
+    """The site built with `mkdocs build --strict`, as CI publishes it, into a folder of its own.
+
+    Started at collection when a selected test needs it (pytest_collection_finish), so that it
+    overlaps with the tests before that one: after a change to one program, `dev.py check -k`
+    waited 6.8 s for it in the first test that needed it.
+    """
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="site-"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.folder)],
+            cwd=ROOT,
+            env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL, REPO_URL=REPO_URL),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.output: tuple[str, str] | None = None
+
+    def finish(self) -> tuple[str, str]:
+        if self.output is None:
+            self.output = self.process.communicate(timeout=300)
+        return self.output
+
+    def site(self) -> Path:
+        stdout, stderr = self.finish()
+        assert self.process.returncode == 0, f"mkdocs build --strict failed:\n{stdout}{stderr}"
+        assert "WARNING" not in stderr, stderr
+        return self.folder
+
+    def close(self) -> None:
+        self.process.kill()
+        self.finish()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+SITE_BUILD = pytest.StashKey[SiteBuild]()
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once per session with `mkdocs build --strict`, as CI publishes it."""
-    site_dir = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL, REPO_URL=REPO_URL),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stdout}{built.stderr}"
-    assert "WARNING" not in built.stderr, built.stderr
-    return site_dir
+def built_site(request: pytest.FixtureRequest) -> Path:
+    """The site, built once per session (SiteBuild)."""
+    if SITE_BUILD not in request.config.stash:  # a test that asked for it by name, not by its arguments
+        request.config.stash[SITE_BUILD] = SiteBuild()
+    return request.config.stash[SITE_BUILD].site()
 
 
 @pytest.fixture(scope="session")
@@ -427,4 +465,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     config.stash[POOL].close()
+    if SITE_BUILD in config.stash:
+        config.stash[SITE_BUILD].close()
     SERVICES.close()  # the servers programs needed (redis-server): none outlives the check
