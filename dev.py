@@ -334,7 +334,8 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
     else:
         # The browser tests in two more pytest processes, the page visits in one and the rest in the
         # other: each runs its tests one after another, and together they keep both cores busy. They
-        # wait at a gate, a folder, until the test process has made every program run
+        # collect their tests and build the site beside the first runs (no Chromium yet), then wait
+        # at a gate, a folder, until the test process has made every program run
         # (tests/harness/gate.py): no run shares the cores with Chromium. At a lower priority, as the
         # test process's own tests may still go on (a check that reuses every run opens the gate at
         # once). Visiting the pages in two processes (three browser processes in all) was measured no
@@ -352,7 +353,7 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
                     [*pytest, "-o", f"cache_dir=.pytest_cache/browser-{name}", *tests],
                     reports[name],
                     nice=10,
-                    extra_env={gate.WAIT_AT_GATE: str(gate.marker(folder, name))},
+                    extra_env={gate.WAIT_AT_GATE: str(gate.marker(folder, name)), gate.DEV_PY: str(os.getpid())},
                 )
                 for name, tests in groups.items()
             }

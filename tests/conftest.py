@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 import pytest
 
 from harness import badges, charts, settings
-from harness.gate import WAIT_AT_GATE, wait_at_gate
+from harness.gate import DEV_PY, WAIT_AT_GATE, wait_at_gate
 from harness.matrix import matrix_table
 from harness.pool import (
     ALONE,
@@ -81,7 +82,8 @@ POOL = pytest.StashKey[RunPool]()
 INTERPRETERS = pytest.StashKey[dict[str, str]]()
 OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, version, method) -> outcome
 COVERAGE_TEST = "test_every_line_of_every_program_runs"  # measures the runs of one interpreter (measured_runs)
-WAITING = pytest.StashKey[Path]()  # in a browser tests' process: its marker at the gate (harness/gate.py)
+GATE = pytest.StashKey[tuple[Path, int]]()  # in a browser tests' process: its marker, dev.py's ID (harness/gate.py)
+SITE_BUILD = pytest.StashKey["SiteBuild"]()  # started at collection when a selected test needs the site
 WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
 
@@ -125,9 +127,9 @@ def interpreters(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    waiting = os.environ.pop(WAIT_AT_GATE, None)
-    if waiting:  # one of the browser tests' processes (dev.py): see pytest_collection_finish
-        config.stash[WAITING] = Path(waiting)
+    waiting, dev_py = os.environ.pop(WAIT_AT_GATE, None), os.environ.pop(DEV_PY, None)
+    if waiting and dev_py:  # one of the browser tests' processes: see wait_for_the_runs
+        config.stash[GATE] = (Path(waiting), int(dev_py))
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
     pythons = config.getoption("--python") or [own_python()]
@@ -221,8 +223,22 @@ def alone_python(config: pytest.Config, program: Program) -> str | None:
     return next(iter(chosen.values()), None)
 
 
+def wait_for_the_runs(config: pytest.Config) -> None:
+    """In a browser tests' process: finish the site build, then wait at the gate until the program runs have ended.
+
+    Its collection and the site build (about 4 CPU-seconds) go on beside the first runs: not
+    Chromium, and done before the process is at the gate, so no benchmark runs beside them.
+    """
+    if SITE_BUILD in config.stash:
+        config.stash[SITE_BUILD].finish()
+    marker, dev_py = config.stash[GATE]
+    if not wait_at_gate(marker, lambda: psutil.pid_exists(dev_py)):
+        pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start every selected program run now, so they overlap with each other and other tests.
+    """Start the site build, wait at the gate (a browser tests' process), or start every selected program run
+    now, so that they overlap with each other and other tests.
 
     Only the runs a test will judge: not a program's runs on an interpreter it does not run on
     (installs.py), under a method it does not use (methods_for), or on a platform it skips.
@@ -231,14 +247,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     to_run = [item for item in session.items if not any(mark.name == "skip" for mark in item.iter_markers())]
     if any("built_site" in getattr(item, "fixturenames", ()) for item in to_run):  # not for reused tests alone
         config.stash[SITE_BUILD] = SiteBuild()
-    # A browser tests' process waits at the gate until the program runs have ended, so that none runs
-    # beside Chromium. Collecting its tests and building the site before does no harm (the build ends
-    # before the process is at the gate, so no benchmark runs beside it); one that selected none ends at once.
-    if WAITING in config.stash and session.items:
-        if SITE_BUILD in config.stash:
-            config.stash[SITE_BUILD].finish()
-        if not wait_at_gate(config.stash[WAITING]):
-            pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
+        config.add_cleanup(config.stash[SITE_BUILD].close)
+    if GATE in config.stash and to_run:
+        wait_for_the_runs(config)
     if config.getoption("--update-samples"):
         return
     pool = config.stash[POOL]
@@ -347,50 +358,48 @@ def site_path() -> str:
 
 
 class SiteBuild:
-    """The site built with `mkdocs build --strict`, as CI publishes it, into a folder of its own.
+    """The site built with `mkdocs build --strict`, as CI publishes it, into a temporary folder of its own.
 
     Started at collection when a selected test needs it (pytest_collection_finish), so that it
     overlaps with the tests before that one: after a change to one program, `dev.py check -k`
-    waited 6.8 s for it in the first test that needed it.
+    waited 6.8 s for it in the first test that needed it. Removed at the session's end; `python3
+    dev.py build` makes the same site to look at.
     """
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="site-"))
+        # A file, not a pipe: a build that says much never waits for a reader. Closed by close().
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.folder)],
             cwd=ROOT,
             env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL, REPO_URL=REPO_URL),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
-        self.output: tuple[str, str] | None = None
 
-    def finish(self) -> tuple[str, str]:
-        if self.output is None:
-            self.output = self.process.communicate(timeout=300)
-        return self.output
+    def finish(self) -> str:
+        """Wait for the build; what it printed."""
+        self.process.wait(timeout=300)
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def site(self) -> Path:
-        stdout, stderr = self.finish()
-        assert self.process.returncode == 0, f"mkdocs build --strict failed:\n{stdout}{stderr}"
-        assert "WARNING" not in stderr, stderr
+        printed = self.finish()
+        assert self.process.returncode == 0, f"mkdocs build --strict failed:\n{printed}"
+        assert "WARNING" not in printed, printed
         return self.folder
 
     def close(self) -> None:
         self.process.kill()
-        self.finish()
+        self.process.wait()
+        self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-SITE_BUILD = pytest.StashKey[SiteBuild]()
 
 
 @pytest.fixture(scope="session")
 def built_site(request: pytest.FixtureRequest) -> Path:
-    """The site, built once per session (SiteBuild)."""
-    if SITE_BUILD not in request.config.stash:  # a test that asked for it by name, not by its arguments
-        request.config.stash[SITE_BUILD] = SiteBuild()
+    """The site, built once per session (SiteBuild, started by pytest_collection_finish)."""
     return request.config.stash[SITE_BUILD].site()
 
 
@@ -465,6 +474,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     config.stash[POOL].close()
-    if SITE_BUILD in config.stash:
-        config.stash[SITE_BUILD].close()
     SERVICES.close()  # the servers programs needed (redis-server): none outlives the check

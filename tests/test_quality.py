@@ -84,7 +84,7 @@ RAY_WORKER = (
     "the task itself ends): only a worker that happened to exit on its own earlier saves it, so whether these lines "
     "count as run depends on timing (the program's output shows that they ran)"
 )
-# Added to the entry above, not in its place: "=" here once dropped its wait for the queue to fill.
+# Added to the program's entry above, not in its place: "=" here once dropped main's time.sleep(0.01) from it.
 SOMETIMES_MEASURED["snippets/ray_tasks/tasks_and_queue.py"] |= function_lines(
     "snippets/ray_tasks/tasks_and_queue.py",
     *("__init__", "next", "all", "square", "flaky", "dies_once", "producer", "consumer"),

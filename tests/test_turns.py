@@ -13,10 +13,29 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import SiteBuild
 from contribution import contribute
 
 from harness import gate
 from harness.pool import BrowserTests, RunPool, Turns
+from harness.running import ROOT
+
+
+def started_thread(target: Callable[..., None], *args: object) -> threading.Thread:
+    """A daemon thread, so that a run that never gets its turn fails the test instead of hanging pytest's exit."""
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def until(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    """Whether ``condition`` became true within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
@@ -36,22 +55,12 @@ def test_an_exclusive_run_waits_for_the_others_and_runs_alone() -> None:
                 going.remove(name)
 
     threads = [
-        threading.Thread(target=run, args=(f"{'alone' if index % 3 == 0 else 'shared'}-{index}", index % 3 == 0))
-        for index in range(12)
+        started_thread(run, f"{'alone' if index % 3 == 0 else 'shared'}-{index}", index % 3 == 0) for index in range(12)
     ]
-    for thread in threads:
-        thread.start()
     for thread in threads:
         thread.join(timeout=10)
     assert not any(thread.is_alive() for thread in threads), "a run never got its turn"
     assert not overlaps, f"an exclusive run had company: {overlaps}"
-
-
-def started_thread(target: Callable[..., None], *args: object) -> threading.Thread:
-    """A daemon thread, so that a run that never gets its turn fails the test instead of hanging pytest's exit."""
-    thread = threading.Thread(target=target, args=args, daemon=True)
-    thread.start()
-    return thread
 
 
 def test_an_exclusive_run_waits_while_the_browser_tests_are_at_work() -> None:
@@ -93,11 +102,9 @@ def test_an_exclusive_run_looks_at_the_browser_tests_again_once_the_other_runs_e
 
     try:
         started_thread(shared)
-        while turns.sharing == 0:
-            time.sleep(0.01)
+        assert until(lambda: turns.sharing == 1)
         waiting = started_thread(exclusive)
-        while turns.waiting_alone == 0:  # past its look at the browser tests, waiting for the shared run
-            time.sleep(0.01)
+        assert until(lambda: turns.waiting_alone == 1), "the exclusive run never waited for the shared run"
         browser_at_work.set()
         shared_may_end.set()
         time.sleep(0.7)
@@ -178,11 +185,11 @@ LAUNCHER = """
 import subprocess, sys
 sys.exit(subprocess.call([sys.executable, "-c", sys.argv[1], *sys.argv[2:]]))
 """
-WAITING = """
+WAITS_THEN_TOUCHES = """
 import pathlib, sys, time
 from harness.gate import wait_at_gate
 sys.stdin.readline()
-if wait_at_gate(pathlib.Path(sys.argv[1])):
+if wait_at_gate(pathlib.Path(sys.argv[1]), lambda: True):
     pathlib.Path(sys.argv[2]).touch()
     time.sleep(30)
 """
@@ -195,26 +202,20 @@ def test_a_browser_process_waiting_at_the_gate_through_a_launcher_is_not_at_work
     passed = tmp_path / "passed the gate"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
     waiting = gate.marker(tmp_path, "visits")
-    launcher = subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER, WAITING, str(waiting), str(passed)], env=env, stdin=subprocess.PIPE, text=True
-    )
+    command = [sys.executable, "-c", LAUNCHER, WAITS_THEN_TOUCHES, str(waiting), str(passed)]
+    launcher = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, text=True)
     try:
         browser_tests = BrowserTests((("visits", launcher.pid),), tmp_path)
         assert browser_tests.at_work(), "a process that has not reached the gate is at work"
         assert launcher.stdin is not None
         launcher.stdin.write("go to the gate\n")
         launcher.stdin.flush()
-        deadline = time.monotonic() + 10
-        while browser_tests.at_work() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert until(lambda: not browser_tests.at_work()), "the process at the gate still counts as at work"
         assert waiting.exists()
-        assert not browser_tests.at_work()
         assert not passed.exists()
         browser_tests.open_gate()
         assert browser_tests.at_work(), "once the gate is open, the process is at work again"
-        while not passed.exists() and time.monotonic() < deadline + 10:
-            time.sleep(0.05)
-        assert passed.exists(), "the process did not go on past the open gate"
+        assert until(passed.exists), "the process did not go on past the open gate"
     finally:
         for process in psutil.Process(launcher.pid).children(recursive=True):
             process.kill()
@@ -222,40 +223,75 @@ def test_a_browser_process_waiting_at_the_gate_through_a_launcher_is_not_at_work
         launcher.communicate()
 
 
-# Waits at the gate, then writes what wait_at_gate returned.
+# Waits at the gate while the process argv[3] (dev.py) runs, then writes what wait_at_gate returned.
 GIVES_UP = """
-import pathlib, sys
+import pathlib, sys, psutil
 from harness.gate import wait_at_gate
-pathlib.Path(sys.argv[2]).write_text(str(wait_at_gate(pathlib.Path(sys.argv[1]))))
+dev_py = int(sys.argv[3])
+pathlib.Path(sys.argv[2]).write_text(str(wait_at_gate(pathlib.Path(sys.argv[1]), lambda: psutil.pid_exists(dev_py))))
 """
 
 
-def answer(path: Path) -> str:
-    deadline = time.monotonic() + 10
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return path.read_text() if path.exists() else "no answer within 10 s"
-
-
-@pytest.mark.skipif(os.name != "posix", reason="only a POSIX process sees its parent change when dev.py is killed")
-def test_a_process_waiting_at_the_gate_gives_up_when_dev_py_is_gone(tmp_path: Path) -> None:
-    """Its folder removed (dev.py interrupted), or its parent gone (dev.py killed): it returns False, not waits."""
+@pytest.mark.parametrize("how", ["interrupted", "killed"])
+def test_a_process_waiting_at_the_gate_gives_up_when_dev_py_is_gone(tmp_path: Path, how: str) -> None:
+    """dev.py interrupted removes the gate's folder; dev.py killed leaves it: either way the process stops waiting."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
     folder = tmp_path / "gate"
     folder.mkdir()
-    waiting = gate.marker(folder, "visits")
-    process = subprocess.Popen([sys.executable, "-c", GIVES_UP, str(waiting), str(tmp_path / "interrupted")], env=env)
+    waiting, answer = gate.marker(folder, "visits"), tmp_path / "answer"
+    dev_py = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    process = subprocess.Popen([sys.executable, "-c", GIVES_UP, str(waiting), str(answer), str(dev_py.pid)], env=env)
     try:
-        while not waiting.exists() and process.poll() is None:
-            time.sleep(0.05)
-        shutil.rmtree(folder)
-        assert answer(tmp_path / "interrupted") == "False"
+        assert until(waiting.exists), "the process never reached the gate"
+        if how == "interrupted":
+            shutil.rmtree(folder)
+        else:
+            dev_py.kill()
+            dev_py.wait()
+        assert until(answer.exists), "the process still waits at the gate"
+        assert answer.read_text() == "False"
     finally:
-        process.kill()
-        process.wait()
-    # dev.py killed: the shell that starts the waiting process ends once it waits, and the process is orphaned.
+        for started in (process, dev_py):
+            started.kill()
+            started.wait()
+
+
+def test_a_site_build_ends_and_leaves_nothing_once_closed() -> None:
+    """pytest's cleanup closes the build it started at collection, even one still running (a session cut short)."""
+    build = SiteBuild()
+    build.close()
+    assert build.process.returncode is not None
+    assert not build.folder.exists()
+
+
+def run_browser_tests(folder: Path, selection: str, *extra: str) -> subprocess.Popen[str]:
+    """pytest on the browser tests as dev.py starts them, told to wait at a closed gate, ``folder``."""
     folder.mkdir()
-    killed = tmp_path / "killed"
-    shell = '"$0" -c "$1" "$2" "$3" >/dev/null 2>&1 & while [ ! -e "$2" ]; do sleep 0.05; done'
-    subprocess.run(["sh", "-c", shell, sys.executable, GIVES_UP, str(waiting), str(killed)], env=env, timeout=30)
-    assert answer(killed) == "False"
+    env = dict(os.environ, **{gate.WAIT_AT_GATE: str(gate.marker(folder, "visits")), gate.DEV_PY: str(os.getpid())})
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_browser.py", "-k", selection]
+    return subprocess.Popen([*command, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+
+
+def test_a_browser_process_that_selected_no_test_ends_without_waiting(tmp_path: Path) -> None:
+    """dev.py check -k first_queue/get_forms starts the browser tests' processes too: they select none."""
+    browser = run_browser_tests(tmp_path / "gate", "no_such_test")
+    stdout, _ = browser.communicate(timeout=60)
+    assert browser.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, stdout
+    assert not gate.marker(tmp_path / "gate", "visits").exists()
+
+
+def test_a_browser_process_waits_at_the_gate_after_collecting_its_tests(tmp_path: Path) -> None:
+    """It collects and builds the site first, then waits; when the gate's folder goes, it stops with a reason."""
+    folder = tmp_path / "gate"
+    browser = run_browser_tests(folder, "test_content_tabs_switch", "--collect-only")
+    try:
+        assert until(gate.marker(folder, "visits").exists, 60), "it never reached the gate"
+        time.sleep(0.5)
+        assert browser.poll() is None, "it did not wait at the closed gate"
+        shutil.rmtree(folder)
+        stdout, _ = browser.communicate(timeout=30)
+    finally:
+        browser.kill()
+        browser.communicate()
+    assert browser.returncode == 1, stdout
+    assert "dev.py, which started this process to run the browser tests, has ended" in stdout

@@ -2,25 +2,27 @@
 
 dev.py starts the browser tests in pytest processes of their own, beside the test process, and tells
 that one their names and process IDs (BROWSER_PROCESSES) and a gate, a folder (OPENS_GATE); each
-browser tests' process gets the file it makes there while it waits (WAIT_AT_GATE). They wait at the
-gate until every program run has ended, so that no run shares the cores with Chromium: beside it, a
-fresh clone's check measured a Queue round trip at 2.02 ms instead of 0.14 and Ray's comparison
-failed (benchmarks), Ray's tasks_and_queue took 23 s instead of 9 (Ray gives up on a node not started
-within 30 s), and the runs took 1.7 times their lower bound. The test process opens the gate once no
-run is left (pool.RunPool.open_gate_when_idle); dev.py opens it too once that process has ended,
-whatever happened.
+browser tests' process gets the file it makes there while it waits (WAIT_AT_GATE) and dev.py's
+process ID (DEV_PY). A browser tests' process collects its tests and builds the site (no Chromium
+yet), then waits at the gate until every program run has ended, so that no run shares the cores
+with Chromium: beside it, a fresh clone's check measured a Queue round trip at 2.02 ms instead of
+0.14 and Ray's comparison failed (benchmarks), Ray's tasks_and_queue took 23 s instead of 9 (Ray gives
+up on a node not started within 30 s), and the runs took 1.7 times their lower bound. The test
+process opens the gate once no run is left (pool.RunPool.open_gate_when_idle); dev.py opens it too
+once that process has ended, whatever happened.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 BROWSER_PROCESSES = "SNIPPETS_BROWSER_PROCESSES"  # for the test process: name=pid,name=pid
 OPENS_GATE = "SNIPPETS_OPENS_GATE"  # for the test process: the gate's folder
 WAIT_AT_GATE = "SNIPPETS_WAIT_AT_GATE"  # for a browser tests' process: its marker
+DEV_PY = "SNIPPETS_DEV_PY"  # for a browser tests' process: dev.py's process ID
 OPEN = "open"  # the file that opens the gate
 
 
@@ -37,20 +39,18 @@ def is_open(gate: Path) -> bool:
     return (gate / OPEN).exists()
 
 
-def wait_at_gate(waiting: Path) -> bool:
+def wait_at_gate(waiting: Path, dev_py_running: Callable[[], bool]) -> bool:
     """In a browser tests' process: make the marker ``waiting`` and wait until its gate opens.
 
-    False if dev.py ended first: its gate folder is gone (it was interrupted), or (POSIX) this
-    process's parent changed (it was killed). A Windows launcher outlives a killed dev.py: then
-    the process waits until it is stopped.
+    False if dev.py ended first: its gate folder is gone (it was interrupted), or its process is
+    (it was killed; the caller knows how to tell, as the standard library cannot on Windows).
     """
-    parent = os.getppid()
     try:
         waiting.touch()
     except FileNotFoundError:  # the folder is gone already
         return False
     while not is_open(waiting.parent):
-        if not waiting.parent.exists() or (os.name == "posix" and os.getppid() != parent):
+        if not waiting.parent.exists() or not dev_py_running():
             return False
         time.sleep(0.1)
     return True

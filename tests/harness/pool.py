@@ -77,7 +77,8 @@ def run_against_sample(
         extra_env = {**(extra_env or {}), "SNIPPETS_NO_START_METHOD": "1"}
     if rules.exclusive:
         # A benchmark measures this machine and may name it: CI publishes costs/compare's figures with
-        # that name (charts.BENCHMARKS), so its core count must be this machine's.
+        # that name (charts.BENCHMARKS), so its core count must be this machine's. (Ray's tasks_and_queue,
+        # exclusive so as not to be starved, sees it too: it fixes num_cpus=2 and prints no count.)
         extra_env = {**(extra_env or {}), **THIS_MACHINE}
     if rules.needs:  # the servers it uses, started at the first run that needs them
         extra_env = {**(extra_env or {}), **SERVICES.environment(rules.needs)}
@@ -221,7 +222,10 @@ class BrowserTests:
 
 
 # What the runs' ratio leaves out: the harness's tests, ruff and mypy run first, beside the shared runs.
-OWN_CHECKS = "; the bound leaves out the CPU of the test process's own checks, which may go on beside the first runs"
+OWN_CHECKS = (
+    "; the bound leaves out the CPU of the test process's own checks, and of the browser tests' collection and "
+    "site builds, which may go on beside the first runs"
+)
 
 
 class Turns:
@@ -231,7 +235,8 @@ class Turns:
     cores measure the scheduler, not the tools. So an exclusive run waits for every other run to
     end, and for the browser tests (``browser_tests_at_work``) to be at their gate or ended. An
     exclusive run that waits for runs goes before any run that comes later, so that it is never
-    starved. It also waits for the test process's own checks that start programs or tools
+    starved; if the browser tests are at work once those runs end, it lets the later runs go and
+    waits for them again. It also waits for the test process's own checks that start programs or tools
     (``own_work_running``: the harness's tests, ruff, mypy), which run first.
     """
 
@@ -360,10 +365,13 @@ class RunPool:
                 pending = unfinished()
                 if not pending:
                     with self.turns.condition:
-                        if not unfinished():
+                        # A run taken by a worker before submit() stored its future is not in the dict yet.
+                        if not unfinished() and not self.turns.alone and self.turns.sharing == 0:
                             self.browser_tests.open_gate()
                             return
-                wait(pending, timeout=1.0)
+                    time.sleep(0.1)
+                else:
+                    wait(pending, timeout=1.0)
 
         threading.Thread(target=opener, name="browser-gate", daemon=True).start()
 

@@ -238,7 +238,7 @@ def isolated_interpreter(python: str) -> str:
 # The number of cores runs on CPython 3.13+ are told they have (PYTHON_CPU_COUNT): not this machine's.
 OTHER_CPU_COUNT = (os.cpu_count() or 1) + 1
 # What a run that must see this machine's cores adds to its environment: the runs a sample and a
-# timeline are recorded from, and an `exclusive` benchmark's, which measures this machine and
+# timeline are recorded from, and an `exclusive` program's: a benchmark measures this machine and
 # may name it (CI publishes what costs/compare prints: charts.BENCHMARKS).
 THIS_MACHINE = {"PYTHON_CPU_COUNT": "default"}
 
