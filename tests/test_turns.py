@@ -170,6 +170,19 @@ def test_the_gate_opens_once_no_run_is_left(tmp_path: Path) -> None:
     assert opened >= ended - 0.05, f"the gate opened at {opened}, before the last run ended at {ended}"
 
 
+def test_the_gate_stays_shut_while_a_run_holds_its_turn_before_its_future_is_stored(tmp_path: Path) -> None:
+    """A worker can take a run, and its turn, before submit() stores the run's future: the opener looks at Turns."""
+    runs = RunPool(1, {sys.executable: "this"}, BrowserTests(gate=tmp_path))
+    try:
+        with runs.turns.turn(False):  # as that run would: sharing the machine, with no future in the pool yet
+            runs.open_gate_when_idle()
+            time.sleep(0.5)
+            assert not gate.is_open(tmp_path), "the gate opened while a run was going on"
+        assert until(lambda: gate.is_open(tmp_path)), "the gate stayed shut once the run ended"
+    finally:
+        runs.close()
+
+
 def test_dev_py_s_names_reach_the_session_s_pool_and_no_process_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     """A nested pytest session of the harness's tests once opened the real gate: its conftest read the same names."""
     monkeypatch.setenv(gate.BROWSER_PROCESSES, "visits=12,others=34")
