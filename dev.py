@@ -369,10 +369,7 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
                 browser_statuses.append(browser_status)
                 browser_cpu += used
                 reports[name].seek(0)
-                print(
-                    f"\ndev.py: {BROWSER_TESTS} ({name}), run after the program runs:",
-                    flush=True,
-                )
+                print(f"\ndev.py: {BROWSER_TESTS} ({name}), run after the program runs:", flush=True)
                 sys.stdout.buffer.write(reports[name].read())
                 sys.stdout.flush()
         cpu += browser_cpu

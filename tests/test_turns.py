@@ -160,9 +160,7 @@ def test_the_gate_opens_once_no_run_is_left(tmp_path: Path) -> None:
         runs.submit(programs[2], "fork", sys.executable)  # the longest, submitted last
         assert not gate.is_open(tmp_path)
         ended = max(float(runs.result(program, "fork", sys.executable).stdout) for program in programs)
-        deadline = time.monotonic() + 10
-        while not gate.is_open(tmp_path) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until(lambda: gate.is_open(tmp_path))
     finally:
         runs.close()
     assert gate.is_open(tmp_path), "the gate stayed shut after its runs ended"
@@ -192,6 +190,11 @@ def test_dev_py_s_names_reach_the_session_s_pool_and_no_process_it_starts(monkey
     assert gate.OPENS_GATE not in os.environ
 
 
+def harness_on_path() -> dict[str, str]:
+    """The environment of a small script that imports the harness, as the test process does."""
+    return dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+
+
 # A process that waits at the gate through a launcher, as a virtual environment's python.exe runs
 # the interpreter on Windows: dev.py knows the launcher's process ID, not the waiting process's.
 LAUNCHER = """
@@ -213,7 +216,7 @@ def test_a_browser_process_waiting_at_the_gate_through_a_launcher_is_not_at_work
 ) -> None:
     """dev.py names the browser tests' processes: a benchmark goes while they wait at the gate, not after."""
     passed = tmp_path / "passed the gate"
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    env = harness_on_path()
     waiting = gate.marker(tmp_path, "visits")
     command = [sys.executable, "-c", LAUNCHER, WAITS_THEN_TOUCHES, str(waiting), str(passed)]
     launcher = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, text=True)
@@ -248,7 +251,7 @@ pathlib.Path(sys.argv[2]).write_text(str(wait_at_gate(pathlib.Path(sys.argv[1]),
 @pytest.mark.parametrize("how", ["interrupted", "killed"])
 def test_a_process_waiting_at_the_gate_gives_up_when_dev_py_is_gone(tmp_path: Path, how: str) -> None:
     """dev.py interrupted removes the gate's folder; dev.py killed leaves it: either way the process stops waiting."""
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    env = harness_on_path()
     folder = tmp_path / "gate"
     folder.mkdir()
     waiting, answer = gate.marker(folder, "visits"), tmp_path / "answer"
@@ -280,7 +283,7 @@ def test_a_site_build_ends_and_leaves_nothing_once_closed() -> None:
 def run_browser_tests(folder: Path, selection: str, *extra: str) -> subprocess.Popen[str]:
     """pytest on the browser tests as dev.py starts them, told to wait at a closed gate, ``folder``."""
     folder.mkdir()
-    env = dict(os.environ, **{gate.WAIT_AT_GATE: str(gate.marker(folder, "visits")), gate.DEV_PY: str(os.getpid())})
+    env = {**os.environ, gate.WAIT_AT_GATE: str(gate.marker(folder, "visits")), gate.DEV_PY: str(os.getpid())}
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_browser.py", "-k", selection]
     return subprocess.Popen([*command, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
 
