@@ -47,6 +47,11 @@ SOMETIMES_MEASURED = {
         "time.sleep(0.05)  # active_children() also joins those that ended": "runs on 3.14+ only, and there only if "
         "the first look still finds the terminated worker alive: nearly always, but not if main is paused meanwhile",
     },
+    "snippets/ctrl_c/interrupts_everyone.py": {
+        "time.sleep(5)  # a long task: Ctrl-C arrives here, or just before": "runs only in a worker that reaches it "
+        "before main's SIGINT: main sends it as soon as both workers have released busy, so a worker still between "
+        "the two lines raises KeyboardInterrupt at busy.release() (a fresh clone's full check found neither ran it)",
+    },
     "snippets/closing/cancel_breaks_the_queue.py": {
         "time.sleep(0.01)": "runs only if main looks before the worker's item is in the pipe: it usually does, but "
         "the worker sometimes wins (coverage measured on 3.12 found it not run)",

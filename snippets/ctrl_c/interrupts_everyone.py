@@ -23,7 +23,7 @@ TASKS = 6
 def worker(tasks: Queue[int | None], busy: Semaphore) -> None:
     while tasks.get() is not None:
         busy.release()  # tell main: a task is in hand
-        time.sleep(5)  # a long task: Ctrl-C arrives in the middle of it
+        time.sleep(5)  # a long task: Ctrl-C arrives here, or just before
 
 
 def press_ctrl_c() -> None:
