@@ -48,9 +48,10 @@ SOMETIMES_MEASURED = {
         "the first look still finds the terminated worker alive: nearly always, but not if main is paused meanwhile",
     },
     "snippets/ctrl_c/interrupts_everyone.py": {
-        "time.sleep(5)  # a long task: Ctrl-C arrives here, or just before": "runs only in a worker that reaches it "
-        "before main's SIGINT: main sends it as soon as both workers have released busy, so a worker still between "
-        "the two lines raises KeyboardInterrupt at busy.release() (a fresh clone's full check found neither ran it)",
+        "time.sleep(5)  # a long task: Ctrl-C arrives here, or just before": "runs only in a worker that gets to it "
+        "before Python handles main's SIGINT: main sends it as soon as both workers have released busy, and a worker "
+        "that handles it on returning from release() raises KeyboardInterrupt there (CI's full check once found that "
+        "neither worker ran it)",
     },
     "snippets/closing/cancel_breaks_the_queue.py": {
         "time.sleep(0.01)": "runs only if main looks before the worker's item is in the pipe: it usually does, but "
@@ -209,7 +210,8 @@ NEVER_RUN = {
         "put_returned.set()": KILLED,
     },
     "snippets/ctrl_c/interrupts_everyone.py": {
-        "time.sleep(5)  # not reached: the KeyboardInterrupt comes first": "the lesson: Ctrl-C interrupts it",
+        "time.sleep(5)  # not reached: the KeyboardInterrupt comes first": "the lesson: main raises "
+        "KeyboardInterrupt as os.killpg() returns, before it gets to this line",
         "os.setpgid(0, 0)": LEADER,
     },
     "snippets/ctrl_c/clean_stop.py": {

@@ -1,9 +1,9 @@
 """Ctrl-C interrupts every process of the program, not only main.
 
 A terminal sends SIGINT to the whole foreground process group: main and every
-worker it started.  This program sends it the same way while each worker is in
-the middle of a task.  Every worker raises KeyboardInterrupt there and dies
-with a traceback: the tasks they held are lost with them.
+worker it started.  This program sends it the same way once each worker holds
+a task.  Every worker raises KeyboardInterrupt and dies with a traceback:
+the tasks they held are lost with them.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def main() -> None:
     for process in workers:
         process.start()
     for _ in workers:
-        busy.acquire()  # every worker is halfway through a task
+        busy.acquire()  # every worker holds a task
     try:
         press_ctrl_c()
         time.sleep(5)  # not reached: the KeyboardInterrupt comes first
