@@ -236,7 +236,7 @@ def wait_for_the_runs(config: pytest.Config) -> None:
         pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
 
 
-def tests_to_run(items: list[pytest.Item]) -> list[pytest.Item]:
+def selected_not_skipped(items: list[pytest.Item]) -> list[pytest.Item]:
     """The selected tests that will run: not those skipped at collection, as a reused test is."""
     return [item for item in items if not any(mark.name == "skip" for mark in item.iter_markers())]
 
@@ -249,7 +249,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     (installs.py), under a method it does not use (methods_for), or on a platform it skips.
     """
     config = session.config
-    to_run = tests_to_run(session.items)
+    to_run = selected_not_skipped(session.items)
     if any("built_site" in getattr(item, "fixturenames", ()) for item in to_run):
         config.stash[SITE_BUILD] = SiteBuild()
         config.add_cleanup(config.stash[SITE_BUILD].close)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import REUSED, SiteBuild, tests_to_run
+from conftest import REUSED, SiteBuild, selected_not_skipped
 from contribution import contribute
 
 from harness import gate
@@ -281,7 +281,7 @@ def test_a_site_build_ends_and_leaves_nothing_once_closed() -> None:
 
 
 class CollectedTest:
-    """What tests_to_run reads of a collected test: its marks."""
+    """What selected_not_skipped reads of a collected test: its marks."""
 
     def __init__(self, *marks: pytest.MarkDecorator) -> None:
         self.marks = [each.mark for each in marks]
@@ -293,7 +293,7 @@ class CollectedTest:
 def test_a_reused_test_neither_builds_the_site_nor_waits_at_the_gate() -> None:
     """A check with nothing changed reuses every browser test: its processes end at once, building nothing."""
     reused, fresh = CollectedTest(pytest.mark.skip(reason=REUSED)), CollectedTest(pytest.mark.every_program)
-    assert tests_to_run([reused, fresh]) == [fresh]  # type: ignore[list-item]
+    assert selected_not_skipped([reused, fresh]) == [fresh]  # type: ignore[list-item]
 
 
 def run_browser_tests(folder: Path, selection: str, *extra: str) -> subprocess.Popen[str]:
