@@ -237,7 +237,7 @@ def wait_for_the_runs(config: pytest.Config) -> None:
 
 
 def selected_not_skipped(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The selected tests that will run: not those skipped at collection, as a reused test is."""
+    """The selected tests not marked skip at collection, as a reused test is (a skipif or a skip at run time aside)."""
     return [item for item in items if not any(mark.name == "skip" for mark in item.iter_markers())]
 
 

@@ -49,9 +49,9 @@ SOMETIMES_MEASURED = {
     },
     "snippets/ctrl_c/interrupts_everyone.py": {
         "time.sleep(5)  # a long task: Ctrl-C arrives here, or just before": "runs only in a worker that gets to it "
-        "before Python handles main's SIGINT: main sends it as soon as both workers have released busy, and a worker "
-        "that handles it on returning from release() raises KeyboardInterrupt there (CI's full check once found that "
-        "neither worker ran it)",
+        "before its interpreter handles the SIGINT main sends to the group, as soon as both workers have released "
+        "busy: a worker that handles it on returning from release() raises KeyboardInterrupt there (CI's full check "
+        "once found that neither worker ran it)",
     },
     "snippets/closing/cancel_breaks_the_queue.py": {
         "time.sleep(0.01)": "runs only if main looks before the worker's item is in the pipe: it usually does, but "

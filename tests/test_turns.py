@@ -290,8 +290,9 @@ class CollectedTest:
         return self.marks
 
 
-def test_a_reused_test_neither_builds_the_site_nor_waits_at_the_gate() -> None:
-    """A check with nothing changed reuses every browser test: its processes end at once, building nothing."""
+def test_a_reused_test_is_not_among_the_selected_tests_that_run() -> None:
+    """pytest_collection_finish starts the site build and waits at the gate only for those: a check with
+    nothing changed reuses every browser test, so their processes end at once (the wiring is not tested here)."""
     reused, fresh = CollectedTest(pytest.mark.skip(reason=REUSED)), CollectedTest(pytest.mark.every_program)
     assert selected_not_skipped([reused, fresh]) == [fresh]  # type: ignore[list-item]
 
