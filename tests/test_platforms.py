@@ -91,6 +91,8 @@ def test_chrome_is_found_where_each_system_installs_it() -> None:
         "/usr/bin/google-chrome"
     )
     assert find_chrome("linux", {"CHROMIUM": "/opt/chrome"}, lambda _: None) == "/opt/chrome"
+    both = {"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/chromium-headless-shell"}
+    assert find_chrome("linux", nothing_on_path, both.get) == "/usr/bin/chromium-headless-shell"  # the lighter
     assert find_chrome("darwin", nothing_on_path, lambda _: None, lambda _: False) is None
 
 
