@@ -338,7 +338,9 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
         # at a gate, a folder, until the test process has made every program run
         # (tests/harness/gate.py): no run shares the cores with Chromium. At a lower priority, as the
         # test process's own tests may still go on (a check that reuses every run opens the gate at
-        # once). Visiting the pages in two processes (three browser processes in all) was measured no
+        # once): a nice of 10, which Chromium inherits, though where Linux's autogroups are in effect
+        # (sched(7)) it counts only within a session, and Playwright starts Chromium in its own.
+        # Visiting the pages in two processes (three browser processes in all) was measured no
         # faster (368.3 s against 368.2): the browser tests use both cores as they are. Their reports
         # are printed after the test process's; a cache of their own keeps the processes from racing.
         groups = {

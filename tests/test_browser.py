@@ -1,7 +1,8 @@
 """The built site in a real browser: Playwright driving Chromium against 127.0.0.1.
 
-Chromium comes from the machine (Debian's `chromium`, which .ci/run installs,
-or $CHROMIUM): test tools cannot download browsers here. Screenshots go to
+Chromium comes from the machine (harness/browsers.py: Debian's
+`chromium-headless-shell`, which .ci/run installs there, another Chrome or
+Chromium, or $CHROMIUM): test tools cannot download browsers here. Screenshots go to
 test-artifacts/screenshots/.
 """
 
@@ -52,8 +53,9 @@ def chromium_path() -> str:
     if found:
         return found
     pytest.fail(
-        "no Chrome or Chromium found: install Debian's chromium (`apt-get install chromium`; .ci/run does it), "
-        "Google Chrome, or set CHROMIUM=/path/to/chrome",
+        "no Chrome or Chromium found: install Debian's chromium-headless-shell (`apt-get install "
+        "chromium-headless-shell`; .ci/run does it on Debian), chromium or Google Chrome, "
+        "or set CHROMIUM=/path/to/chrome",
         pytrace=False,
     )
 
@@ -147,18 +149,22 @@ class Watched:
         page.on("requestfinished", loaded)
 
 
-def transferred(loaded: list[str], built_site: Path) -> tuple[int, int]:
-    """Bytes of the files a page loaded, search index and favicon excepted: gzip-compressed (as GitHub Pages sends
-    them), raw.
+ICON = "document.querySelector('link[rel~=icon]')?.href ?? ''"  # the page's icon, as an absolute URL
+
+
+def transferred(loaded: list[str], built_site: Path, icon: str | None) -> tuple[int, int]:
+    """Bytes of the files a page loaded, but the search index and the page's icon ``icon`` (a path below the base
+    URL; None if it has none): gzip-compressed (as GitHub Pages sends them), raw.
 
     Read from the built files, as the test server maps the paths, not from the responses: Chromium
     keeps no body for some intercepted responses, and two checks of one build, reading bodies,
-    weighed the home page at 11 and 88 KB. The favicon (1.9 KB), because Chrome fetches it and
-    chromium-headless-shell does not (browsers.py): each page weighs the same in both.
+    weighed the home page at 11 and 88 KB. Not the icon (the favicon, 1.8 KB), because Chrome and
+    Chromium fetch it and chromium-headless-shell does not (browsers.py): each page weighs the
+    same in both.
     """
     gzipped = raw = 0
     for path in loaded:
-        if path.endswith("search_index.json") or Path(path).name.startswith("favicon."):
+        if path.endswith("search_index.json") or path == icon:
             continue
         file = built_site / path / "index.html" if path == "" or path.endswith("/") else built_site / path
         body = (file if file.is_file() else built_site / "404.html").read_bytes()  # what _PagesHandler sends
@@ -267,13 +273,14 @@ PAGE_ASSETS = {".css", ".js", ".svg", ".png", ".ico", ".woff", ".woff2", ".webma
 KEPT_VISITS = "snippets/page-visits"  # pytest's cache: clean visits by page content, for the next check
 
 
-def page_keys(built_site: Path) -> dict[str, str]:
+def page_keys(built_site: Path, browser: str) -> dict[str, str]:
     """For each page (as pages_of names it), a digest of everything its visit depends on.
 
     Its HTML, every asset of the site (stylesheets, scripts, images: a changed stylesheet changes
-    every page's contrast), and this test file with the axe-core it runs.
+    every page's contrast), this test file with the axe-core it runs, and ``browser``, the browser
+    that visits it (its path and version: installing chromium-headless-shell changes it).
     """
-    shared = hashlib.sha256(Path(__file__).read_bytes() + AXE.read_bytes())
+    shared = hashlib.sha256(Path(__file__).read_bytes() + AXE.read_bytes() + browser.encode())
     for path in sorted(built_site.rglob("*")):
         if path.suffix in PAGE_ASSETS:
             shared.update(path.relative_to(built_site).as_posix().encode() + b"\0" + path.read_bytes())
@@ -311,8 +318,10 @@ def visit_page(browser: Browser, base_url: str, built_site: Path, path: str) -> 
     page.wait_for_load_state("networkidle")
     problems = [f"{where}: console error: {error}" for error in watched.errors]
     problems += [f"{where}: request to another host: {url}" for url in watched.external]
+    icon_url = page.evaluate(ICON)
+    icon = urlsplit(icon_url).path.removeprefix(urlsplit(base_url).path) if icon_url else None
     context.close()
-    return Visit(transferred(watched.loaded, built_site), watched.loaded, problems, light, dark, sideways)
+    return Visit(transferred(watched.loaded, built_site, icon), watched.loaded, problems, light, dark, sideways)
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +334,7 @@ def visits(browser: Browser, base_url: str, built_site: Path, request: pytest.Fi
     cache = getattr(request.config, "cache", None)
     fresh = request.config.getoption("--fresh") or cache is None
     kept: dict[str, dict[str, Any]] = {} if fresh or cache is None else cache.get(KEPT_VISITS, {})
-    keys = page_keys(built_site)
+    keys = page_keys(built_site, f"{chromium_path()} {browser.version}")
     done = {}
     for path in pages_of(built_site):
         earlier = kept.get(keys[path or "/"])
@@ -759,7 +768,18 @@ def test_a_missing_page_gets_the_styled_404_page_that_links_back(browser: Browse
     page.close()
 
 
-def test_a_page_is_visited_again_when_it_or_what_every_page_loads_changes(tmp_path: Path) -> None:
+def test_a_page_s_weight_counts_what_it_loaded_but_the_search_index_and_its_icon(tmp_path: Path) -> None:
+    files = {"index.html": "<p>home</p>", "assets/main.css": "p {}", "assets/images/favicon.png": "icon"}
+    files["search/search_index.json"] = "{}"
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    loaded = ["", "assets/main.css", "assets/images/favicon.png", "search/search_index.json"]
+    assert transferred(loaded, tmp_path, "assets/images/favicon.png")[1] == len("<p>home</p>p {}")
+    assert transferred(loaded, tmp_path, None)[1] == len("<p>home</p>p {}icon")  # a page without an icon
+
+
+def test_a_page_is_visited_again_when_it_what_every_page_loads_or_the_browser_changes(tmp_path: Path) -> None:
     """Clean visits are kept by content (page_keys) for checks that reuse runs; a change anywhere a page
     depends on gives it a new key, so it is visited again."""
     for page in ("index.html", "guides/a/index.html", "guides/b/index.html"):
@@ -767,13 +787,15 @@ def test_a_page_is_visited_again_when_it_or_what_every_page_loads_changes(tmp_pa
         (tmp_path / page).write_text(f"<p>{page}</p>")
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "main.css").write_text("p { color: #000 }")
-    before = page_keys(tmp_path)
+    before = page_keys(tmp_path, "/usr/bin/chromium 156")
     (tmp_path / "guides/a/index.html").write_text("<p>changed</p>")
-    after_page = page_keys(tmp_path)
+    after_page = page_keys(tmp_path, "/usr/bin/chromium 156")
     assert [path for path in before if before[path] != after_page[path]] == ["guides/a/"]
     (tmp_path / "assets" / "main.css").write_text("p { color: #bbb }")
-    after_style = page_keys(tmp_path)
+    after_style = page_keys(tmp_path, "/usr/bin/chromium 156")
     assert all(after_page[path] != after_style[path] for path in before)
+    other_browser = page_keys(tmp_path, "/usr/bin/chromium-headless-shell 156")
+    assert all(after_style[path] != other_browser[path] for path in before)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

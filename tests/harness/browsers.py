@@ -7,13 +7,15 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping
 
-# Commands on PATH, the first found runs the browser tests. chromium-headless-shell first: Chromium's
-# own headless build (what Playwright runs for headless Chromium when it downloads the browser), with
-# the same Blink and V8 as the browser of the same version but none of its interface. On this
-# project's machine (2 cores), the 42 browser tests took 233 CPU-seconds of the machine with
-# Debian's chromium-headless-shell 156 and 326 with Debian's chromium 156, and all passed with
-# both. It does not fetch the favicon (1.9 KB): the page weights leave it out (test_browser.transferred).
-# Debian packages both (.ci/run installs the shell); GitHub's Ubuntu image ships google-chrome.
+# Commands on PATH; the first found runs the browser tests. chromium-headless-shell first: Chromium's
+# old headless mode, now a program of its own (what Playwright runs for headless Chromium when it
+# downloads the browser). Built from the same source as chromium, with the same Blink and V8, but
+# without Chrome's browser layer (//chrome), so it behaves differently in places: it fetches no
+# favicon, for one, and the page weights leave the favicon out (test_browser.transferred). On this
+# project's machine (2 cores), `dev.py check tests/test_browser.py --fresh`, run once with each, back
+# to back: the machine spent 233 CPU-seconds with Debian's chromium-headless-shell 156 and 326 with
+# Debian's chromium 156; all 42 tests passed with both. .ci/run installs the shell on Debian; on
+# GitHub's Ubuntu image, `chromium` (a Chromium snapshot beside google-chrome) is the one found.
 COMMANDS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Where the installers put it on GitHub's macOS and Windows images (and on most desktops).
 MACOS_APPS = (

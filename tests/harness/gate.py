@@ -9,11 +9,12 @@ with Chromium: beside it, a fresh clone's check measured a Queue round trip at 2
 0.14 and Ray's comparison failed (benchmarks), Ray's tasks_and_queue took 23 s instead of 9 (Ray gives
 up on a node not started within 30 s), and the runs took 1.7 times their lower bound. Even at the
 lowest priority (tried on 2026-12-07: the browser tests and Chromium each in a session whose
-autogroup was at nice 19, as a nice alone does not count against the runs' sessions on Linux),
-Chromium beside the benchmarks made a Queue round trip take up to 3.16 ms, where alone it took
-0.18 to 0.25, and 2 of 8 benchmark runs failed their comparisons: so the gate opens only once
-every run has ended. The test process opens it then (pool.RunPool.open_gate_when_idle); dev.py
-opens it too once that process has ended, whatever happened.
+autogroup was at nice 19, as a nice alone does not count against the runs' sessions where Linux's
+autogroups are in effect, as here: sched(7)), Chromium beside the benchmarks made a Queue round
+trip take up to 3.16 ms, where the same benchmarks alone, that hour, took 0.18 to 0.25, and 2 of
+8 benchmark runs failed their comparisons: so the gate opens only once every run has ended. The
+test process opens it then (pool.RunPool.open_gate_when_idle); dev.py opens it too once that
+process has ended, whatever happened.
 """
 
 from __future__ import annotations
