@@ -335,11 +335,11 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
         # The browser tests in two more pytest processes, the page visits in one and the rest in the
         # other: each runs its tests one after another, and together they keep both cores busy. They
         # collect their tests and build the site beside the first runs (no Chromium yet), then wait
-        # at a gate, a folder, until the test process has made every program run
-        # (tests/harness/gate.py): no run shares the cores with Chromium. At a lower priority, as the
-        # test process's own tests may still go on (a check that reuses every run opens the gate at
-        # once): a nice of 10, which Chromium inherits, though where Linux's autogroups are in effect
-        # (sched(7)) it counts only within a session, and Playwright starts Chromium in its own.
+        # at a gate, a folder, until the test process has made every program run but the `exclusive
+        # untimed` ones (tests/harness/gate.py): no other run shares the cores with Chromium. At a
+        # lower priority, as those runs and the test process's own tests may still go on (a check
+        # that reuses every run opens the gate at once): a nice of 10, which Chromium inherits, and
+        # which test_browser gives Chromium's session too (browsers.give_chromium_this_priority).
         # Visiting the pages in two processes (three browser processes in all) was measured no
         # faster (368.3 s against 368.2): the browser tests use both cores as they are. Their reports
         # are printed after the test process's; a cache of their own keeps the processes from racing.

@@ -38,6 +38,7 @@ from harness.programs import (
     discover,
     interpreters_of,
     is_exclusive,
+    is_untimed,
     methods_for,
     start_methods,
     uses_no_start_method,
@@ -289,9 +290,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         runs += coverage_runs(pool.coverage)
     runs = [run for run in runs if is_made(*run)]
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
-    # as long. Exclusive runs go after all the others (pool.Turns), and the browser tests, waiting at
-    # their gate meanwhile, once no run is left (harness/gate.py).
-    runs.sort(key=lambda run: (is_exclusive(run[0]), -walls.get(pool.key_text(*run), 60.0)))
+    # as long. Exclusive runs go after all the others (pool.Turns), the untimed ones last, and the
+    # browser tests, waiting at their gate meanwhile, once no run is left but those (harness/gate.py).
+    runs.sort(key=lambda run: (is_exclusive(run[0]) + is_untimed(run[0]), -walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
     pool.open_gate_when_idle()

@@ -13,8 +13,11 @@ import dataclasses
 import functools
 import gzip
 import hashlib
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +31,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from harness.browsers import find_chrome
+from harness.browsers import find_chrome, give_chromium_this_priority
 from harness.inventory import nav_pages
 from harness.programs import discover
 from harness.running import ROOT
@@ -109,8 +112,45 @@ def base_url(built_site: Path, site_path: str) -> Iterator[str]:
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        give_chromium_this_priority()  # dev.py's lower one: an `exclusive untimed` run may go beside it
         yield launched
         launched.close()
+
+
+# Launched by a process at nice 10, as dev.py starts the browser tests: the autogroups of Chromium's
+# session before and after give_chromium_this_priority.
+LOWERED_CHROMIUM = """
+import os, sys
+import psutil
+from playwright.sync_api import sync_playwright
+from harness.browsers import give_chromium_this_priority
+os.nice(10 - os.nice(0))  # nice 10, whatever this process inherited (the browser tests' own is 10)
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path=sys.argv[1], args=sys.argv[2:])
+    browser.new_page().set_content("<p>a renderer</p>")
+    for child in psutil.Process().children(recursive=True):
+        if os.getsid(child.pid) != os.getsid(0):
+            print("before:", open(f"/proc/{child.pid}/autogroup").read().strip())
+    print("\\n".join(give_chromium_this_priority()))
+    browser.close()
+"""
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists(),
+    reason="no autogroups on this system (not Linux, or a kernel without them): Chromium keeps the nice it inherits",
+)
+def test_chromium_gets_back_the_lower_priority_of_the_process_that_started_it() -> None:
+    """Playwright starts Chromium in a session of its own, whose autogroup is at nice 0 whatever the nice of the
+    process that started it: give_chromium_this_priority sets it to that nice."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    command = [sys.executable, "-c", LOWERED_CHROMIUM, chromium_path(), *CHROMIUM_FLAGS]
+    printed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    before = [line for line in printed.stdout.splitlines() if line.startswith("before:")]
+    after = [line for line in printed.stdout.splitlines() if not line.startswith("before:")]
+    assert before and all(line.endswith("nice 0") for line in before), printed.stdout
+    assert after and all(line.endswith("nice 10") for line in after), printed.stdout
 
 
 def pages_of(built_site: Path) -> list[str]:

@@ -210,7 +210,7 @@ def test_a_line_claimed_by_two_channels_fails(tmp_path: Path) -> None:
         (["channel w[$1] ^W"], ["W"], ":1: family channel w[$1] needs a capture group"),
         (["redact n \\d"], ["a"], ":1: write `redact {name} REGEX`"),
         (["ignore ("], ["a"], ":1: bad regular expression '('"),
-        (["exclusive 2"], ["a"], ":1: write `exclusive` alone: the run has the machine's cores to itself"),
+        (["exclusive 2"], ["a"], ":1: write `exclusive` alone (the run has the machine's cores to itself), or"),
         (["needs postgres"], ["a"], ":1: write `needs SERVER`, SERVER one of: redis-server"),
     ],
 )

@@ -116,6 +116,66 @@ def test_an_exclusive_run_looks_at_the_browser_tests_again_once_the_other_runs_e
     assert started == ["exclusive"]
 
 
+def test_an_untimed_exclusive_run_goes_beside_the_browser_tests_but_after_the_timed_ones() -> None:
+    """`exclusive untimed` (a program that must only not be starved): no run beside it, but the browser tests may."""
+    browser_at_work, timed_may_end = threading.Event(), threading.Event()
+    turns = Turns(browser_tests_at_work=browser_at_work.is_set)
+    started: list[str] = []
+
+    def timed() -> None:
+        with turns.turn(True):
+            started.append("timed")
+            timed_may_end.wait(timeout=10)
+
+    def untimed() -> None:
+        with turns.turn(True, untimed=True):
+            started.append("untimed")
+
+    try:
+        first = started_thread(timed)
+        assert until(lambda: started == ["timed"])
+        second = started_thread(untimed)
+        time.sleep(0.7)  # past Turns' 0.5 s look
+        assert started == ["timed"], "an untimed run went beside a timed one"
+        browser_at_work.set()
+        timed_may_end.set()
+        second.join(timeout=5)
+        assert started == ["timed", "untimed"], "the untimed run waited for the browser tests"
+    finally:
+        timed_may_end.set()
+        browser_at_work.clear()
+    first.join(timeout=5)
+
+
+def test_an_untimed_exclusive_run_waits_for_a_timed_one_that_waits_too() -> None:
+    """Both wait for a shared run: the timed one goes first, so that the gate can open for the untimed one."""
+    shared_may_end = threading.Event()
+    turns = Turns()
+    started: list[str] = []
+
+    def shared() -> None:
+        with turns.turn(False):
+            shared_may_end.wait(timeout=10)
+
+    def exclusive(name: str, untimed: bool) -> None:
+        with turns.turn(True, untimed):
+            started.append(name)
+            time.sleep(0.2)
+
+    try:
+        started_thread(shared)
+        assert until(lambda: turns.sharing == 1)
+        waiting = [started_thread(exclusive, "untimed", True)]
+        assert until(lambda: turns.waiting_alone == 1)
+        waiting.append(started_thread(exclusive, "timed", False))
+        assert until(lambda: turns.waiting_alone == 2)
+    finally:
+        shared_may_end.set()
+    for thread in waiting:
+        thread.join(timeout=5)
+    assert started == ["timed", "untimed"]
+
+
 def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
     """The harness's tests, ruff and mypy run first in the test process: no exclusive run goes beside them."""
     own_checks = threading.Event()
@@ -166,6 +226,30 @@ def test_the_gate_opens_once_no_run_is_left(tmp_path: Path) -> None:
     assert gate.is_open(tmp_path), "the gate stayed shut after its runs ended"
     opened = (tmp_path / gate.OPEN).stat().st_mtime
     assert opened >= ended - 0.05, f"the gate opened at {opened}, before the last run ended at {ended}"
+
+
+def test_the_gate_opens_for_an_untimed_exclusive_run_but_not_for_a_timed_one(tmp_path: Path) -> None:
+    """Each run prints when it started and ended: the gate opens after the timed exclusive run, while the untimed one
+    (submitted last, a Ray program that must only not be starved) goes on."""
+    folder = tmp_path / "gate"
+    folder.mkdir()
+    timed_lines = "import time\nprint(time.time(), flush=True)\ntime.sleep({})\nprint(time.time(), flush=True)\n"
+    timed = contribute(tmp_path, timed_lines.format(0.5), ["exclusive"], ["-", "-"], guide="benchmark")
+    untimed = contribute(tmp_path, timed_lines.format(3), ["exclusive untimed"], ["-", "-"], guide="ray")
+    runs = RunPool(8, {sys.executable: "this"}, BrowserTests(gate=folder))
+    try:
+        runs.submit(timed, "fork", sys.executable)
+        runs.open_gate_when_idle()
+        runs.submit(untimed, "fork", sys.executable)
+        assert not gate.is_open(folder)
+        benchmark = [float(line) for line in runs.result(timed, "fork", sys.executable).stdout.split()]
+        assert until(lambda: gate.is_open(folder)), "the gate stayed shut while only the untimed run was left"
+        opened = (folder / gate.OPEN).stat().st_mtime
+        ray = [float(line) for line in runs.result(untimed, "fork", sys.executable).stdout.split()]
+    finally:
+        runs.close()
+    assert opened >= benchmark[1] - 0.05, f"the gate opened at {opened}, before the benchmark ended at {benchmark[1]}"
+    assert opened < ray[1], f"the gate opened at {opened}, after the untimed run ended at {ray[1]}"
 
 
 def test_the_gate_stays_shut_while_a_run_holds_its_turn_before_its_future_is_stored(tmp_path: Path) -> None:

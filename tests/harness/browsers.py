@@ -1,11 +1,17 @@
-"""Where a Chrome or Chromium is on each system the checks run on: test tools cannot download browsers here."""
+"""Where a Chrome or Chromium is on each system the checks run on (test tools cannot download browsers here), and
+the priority it runs at."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import psutil
 
 # Commands on PATH; the first found runs the browser tests. chromium-headless-shell first: Chromium's
 # old headless mode, now a program of its own (what Playwright runs for headless Chromium when it
@@ -49,3 +55,47 @@ def find_chrome(
     else:
         candidates = []
     return next((candidate for candidate in candidates if is_file(candidate)), None)
+
+
+def give_chromium_this_priority() -> list[str]:
+    """Give the Chromium this process started this process's nice, where its session would lose it; what was set.
+
+    dev.py starts the browser tests at a lower priority, and Chromium inherits the nice. But
+    Playwright starts Chromium in a session of its own (a detached child, on POSIX), and where
+    Linux's autogroups are in effect (kernel.sched_autogroup_enabled, in the root CPU cgroup, as on
+    this project's machine) the scheduler shares the CPU between sessions first: a nice counts only
+    within a session, and Chromium would compete as an equal of every program run, each in a
+    session of its own. A session's autogroup has a nice of its own, which counts between them
+    (sched(7), "The autogroup feature"): this sets it. Elsewhere the inherited nice is what counts;
+    Windows has neither.
+    """
+    if not hasattr(os, "getpriority"):
+        return []
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
+    own_session = os.getsid(0)
+    sessions: dict[int, int] = {}  # session -> one of its processes
+    for child in psutil.Process().children(recursive=True):
+        try:
+            session = os.getsid(child.pid)
+        except OSError:  # ended meanwhile
+            continue
+        if session != own_session:
+            sessions.setdefault(session, child.pid)
+    done = []
+    for pid in sessions.values():
+        autogroup = Path(f"/proc/{pid}/autogroup")
+        if not autogroup.exists():  # no autogroups: not Linux, or a kernel built without them
+            continue
+        for _ in range(50):
+            try:
+                autogroup.write_text(str(nice))
+                break
+            except OSError as error:
+                # Without CAP_SYS_ADMIN, one change per 0.1 s on the whole machine (kernel/sched/autogroup.c).
+                if error.errno != errno.EAGAIN:
+                    raise
+                time.sleep(0.05)
+        else:
+            raise TimeoutError(f"{autogroup}: the kernel refused the nice {nice} for 2.5 s (EAGAIN)")
+        done.append(f"{autogroup}: {autogroup.read_text().strip()}")
+    return done

@@ -20,7 +20,7 @@ from .checks import judge, load_sample
 from .gate import BROWSER_PROCESSES, OPENS_GATE, is_open, marker, open_gate
 from .matching import match_output
 from .memory import DEFAULT_MIB
-from .programs import Program, discover, is_exclusive, methods_for, start_methods
+from .programs import Program, discover, is_exclusive, is_untimed, methods_for, start_methods
 from .reuse import RunCache, run_key
 from .running import ROOT, THIS_MACHINE, Run, release, run_program
 from .sample import DEFAULT_TIMEOUT, Rules, RunKind, Sample, SampleError, parse_sample, skip_reason
@@ -238,6 +238,10 @@ class Turns:
     starved; if the browser tests are at work once those runs end, it lets the later runs go and
     waits for them again. It also waits for the test process's own checks that start programs or tools
     (``own_work_running``: the harness's tests, ruff, mypy), which run first.
+
+    An ``untimed`` exclusive run (`exclusive untimed`: a program that must only not be starved)
+    waits for the runs and the own checks too, and for every timed exclusive run waiting, but not
+    for the browser tests: they run at a lower priority (dev.py, browsers.give_chromium_this_priority).
     """
 
     def __init__(
@@ -250,13 +254,16 @@ class Turns:
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
+        self.timed_alone = False  # the exclusive run going on is a timed one
         self.waiting_alone = 0  # exclusive runs waiting for their turn
+        self.waiting_timed = 0  # of those, the timed ones
 
     @contextmanager
-    def turn(self, exclusive: bool) -> Iterator[None]:
+    def turn(self, exclusive: bool, untimed: bool = False) -> Iterator[None]:
+        timed = exclusive and not untimed
         while True:
             # Other runs go on meanwhile.
-            while exclusive and (self.own_work_running() or self.browser_tests_at_work()):
+            while exclusive and (self.own_work_running() or (timed and self.browser_tests_at_work())):
                 time.sleep(0.5)
             with self.condition:
                 if not exclusive:
@@ -264,10 +271,14 @@ class Turns:
                     self.sharing += 1
                     break
                 self.waiting_alone += 1
-                self.condition.wait_for(lambda: not self.alone and self.sharing == 0)
+                self.waiting_timed += timed
+                self.condition.wait_for(
+                    lambda: not self.alone and self.sharing == 0 and (timed or self.waiting_timed == 0)
+                )
                 self.waiting_alone -= 1
-                if not self.browser_tests_at_work():  # they may have started while this run waited
-                    self.alone = True
+                self.waiting_timed -= timed
+                if not timed or not self.browser_tests_at_work():  # they may have started while this run waited
+                    self.alone, self.timed_alone = True, timed
                     break
                 self.condition.notify_all()  # the shared runs this one held back go on
         try:
@@ -275,7 +286,7 @@ class Turns:
         finally:
             with self.condition:
                 if exclusive:
-                    self.alone = False
+                    self.alone = self.timed_alone = False
                 else:
                     self.sharing -= 1
                 self.condition.notify_all()
@@ -287,6 +298,7 @@ class RunPool:
         self.browser_tests = browser_tests or BrowserTests()
         self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
         self.futures: dict[tuple[str, str, str], Future[Run]] = {}
+        self.untimed: set[tuple[str, str, str]] = set()  # the keys of the `exclusive untimed` runs
         self.programs: dict[tuple[str, str, str], tuple[Program, str, str]] = {}
         self.started: float | None = None
         self.finished: float = 0.0
@@ -317,6 +329,8 @@ class RunPool:
             return
         if self.started is None:
             self.started = time.monotonic()
+        if is_untimed(program):
+            self.untimed.add(key)
 
         coverage = self.coverage if self.coverage and self.coverage.measures(program, method, python) else None
         measured = coverage is not None
@@ -331,7 +345,7 @@ class RunPool:
                 if earlier is not None:
                     return earlier
             rules = sample.rules if isinstance(sample, Sample) else Rules()
-            with self.turns.turn(rules.exclusive):
+            with self.turns.turn(rules.exclusive, rules.untimed):
                 run = run_against_sample(
                     program,
                     method,
@@ -348,17 +362,20 @@ class RunPool:
         self.futures[key] = self.executor.submit(work)
 
     def open_gate_when_idle(self) -> None:
-        """Open the browser tests' gate once no run submitted is left: at once if none; never without a gate.
+        """Open the browser tests' gate once no run submitted is left but `exclusive untimed` ones: at once if none;
+        never without a gate.
 
-        It holds Turns' lock when it looks last, so that no exclusive run takes the machine in between.
-        A run submitted later goes beside the browser tests; an exclusive one waits for them to end.
-        Runs cancelled by close() after -x count as ended; dev.py opens the gate anyway once this process ends.
+        It holds Turns' lock when it looks last, so that no timed exclusive run takes the machine in
+        between. A run submitted later goes beside the browser tests; a timed exclusive one waits for
+        them to end. Runs cancelled by close() after -x count as ended; dev.py opens the gate anyway
+        once this process ends.
         """
         if self.browser_tests.gate is None:
             return
 
         def unfinished() -> list[Future[Run]]:
-            return [future for future in list(self.futures.values()) if not future.done()]
+            futures = list(self.futures.items())
+            return [future for key, future in futures if not future.done() and key not in self.untimed]
 
         def opener() -> None:
             while True:
@@ -366,7 +383,7 @@ class RunPool:
                 if not pending:
                     with self.turns.condition:
                         # A run taken by a worker before submit() stored its future is not in the dict yet.
-                        if not unfinished() and not self.turns.alone and self.turns.sharing == 0:
+                        if not unfinished() and not self.turns.timed_alone and self.turns.sharing == 0:
                             self.browser_tests.open_gate()
                             return
                     time.sleep(0.1)

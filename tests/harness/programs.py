@@ -75,6 +75,13 @@ def is_exclusive(program: Program) -> bool:
     return rules is not None and rules.exclusive
 
 
+def is_untimed(program: Program) -> bool:
+    """Whether the program's runs need only no other program beside them, the browser tests aside
+    (`exclusive untimed`)."""
+    rules = rules_of(program)
+    return rules is not None and rules.untimed
+
+
 def methods_for(program: Program, methods: list[str]) -> list[str]:
     """Of ``methods``, those the check runs ``program`` under.
 

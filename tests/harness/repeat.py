@@ -51,7 +51,8 @@ def repeat(programs: list[Program], methods: list[str], python: str, times: int,
     turns = Turns()  # an `exclusive` program runs alone, as in the check
 
     def run(program: Program, method: str) -> Run:
-        with turns.turn(samples[program.name].rules.exclusive):
+        rules = samples[program.name].rules
+        with turns.turn(rules.exclusive, rules.untimed):
             return run_against_sample(program, method, python)
 
     with ThreadPoolExecutor(max_workers=jobs) as executor:

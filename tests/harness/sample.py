@@ -184,6 +184,7 @@ class Rules:
     timeout: float = DEFAULT_TIMEOUT
     memory_mib: int | None = None  # what the run's processes may hold together, if more than the default
     exclusive: bool = False  # the run has the cores to itself: no other program, and no browser test, runs meanwhile
+    untimed: bool = False  # `exclusive untimed`: no other program runs meanwhile, but the browser tests may
     # (why, rule line): the program uses no start method of multiprocessing's default context, so it runs
     # under the first method only, and a run that does use the default method fails
     no_start_method: tuple[str, int] | None = None
@@ -334,9 +335,15 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
             )
         rules.wrong_on_purpose = rest
     elif keyword == "exclusive":
-        if rest:
-            raise SampleError(path, line, "write `exclusive` alone: the run has the machine's cores to itself")
+        if rest not in ("", "untimed"):
+            raise SampleError(
+                path,
+                line,
+                "write `exclusive` alone (the run has the machine's cores to itself), or `exclusive untimed` (no "
+                "other program runs beside it, but the browser tests may, at their lower priority)",
+            )
         rules.exclusive = True
+        rules.untimed = rest == "untimed"
     elif keyword == "no-start-method":
         if not rest:
             raise SampleError(
