@@ -338,8 +338,10 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
         # at a gate, a folder, until the test process has made every program run but the `exclusive
         # untimed` ones (tests/harness/gate.py): no other run shares the cores with Chromium. At a
         # lower priority, as those runs and the test process's own tests may still go on (a check
-        # that reuses every run opens the gate at once): a nice of 10, which Chromium inherits, and
-        # which test_browser gives Chromium's session too (browsers.give_chromium_this_priority).
+        # that reuses every run opens the gate at once): a nice of 10, which Chromium inherits. Where
+        # Linux's autogroups are in effect (sched(7)), a nice counts only within a session: these
+        # processes share dev.py's, and test_browser gives Chromium's own session the nice
+        # (browsers.give_chromium_this_priority).
         # Visiting the pages in two processes (three browser processes in all) was measured no
         # faster (368.3 s against 368.2): the browser tests use both cores as they are. Their reports
         # are printed after the test process's; a cache of their own keeps the processes from racing.

@@ -242,6 +242,11 @@ def selected_not_skipped(items: list[pytest.Item]) -> list[pytest.Item]:
     return [item for item in items if not any(mark.name == "skip" for mark in item.iter_markers())]
 
 
+def submission_order(program: Program, wall: float) -> tuple[int, float]:
+    """Shared runs first, then the timed exclusive ones, the untimed last (harness/gate.py); longest first in each."""
+    return is_exclusive(program) + is_untimed(program), -wall
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the site build, wait at the gate (a browser tests' process), or start every selected program run
     now, so that they overlap with each other and other tests.
@@ -292,7 +297,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # Longest first, so that no long run starts last and stretches the wall time; unknown runs count
     # as long. Exclusive runs go after all the others (pool.Turns), the untimed ones last, and the
     # browser tests, waiting at their gate meanwhile, once no run is left but those (harness/gate.py).
-    runs.sort(key=lambda run: (is_exclusive(run[0]) + is_untimed(run[0]), -walls.get(pool.key_text(*run), 60.0)))
+    runs.sort(key=lambda run: submission_order(run[0], walls.get(pool.key_text(*run), 60.0)))
     for program, method, python in runs:
         pool.submit(program, method, python)
     pool.open_gate_when_idle()

@@ -915,3 +915,17 @@ def test_a_sample_and_its_variant_are_recorded_from_runs_that_see_this_machine_s
     update_sample(program, newer, rechecks=0)
     for recorded in (program.sample_path, variant):
         assert f"cores: {os.cpu_count()}" in recorded.read_text(encoding="utf-8").splitlines(), recorded.name
+
+
+@pytest.mark.parametrize("variant_rule", [[], ["#| exclusive"]])
+def test_a_variant_whose_exclusive_rule_is_not_its_main_sample_s_is_refused(
+    tmp_path: Path, variant_rule: list[str]
+) -> None:
+    """The turns and the browser tests' gate read the main sample's rule for every run (pool.RunPool.submit)."""
+    program = contribute(tmp_path, "print('a')\n", ["exclusive untimed"], ["a"])
+    variant = program.path.with_name("program.since-3-13.out")
+    variant.write_text(render_sample(["#| when python>=3.13", *variant_rule], ["a"]), encoding="utf-8")
+    problem = load_sample(program)
+    assert isinstance(problem, str), "the variant was accepted"
+    assert "program.since-3-13.out:1: its `exclusive` rule is not " in problem, problem
+    assert "write the same rule in both" in problem

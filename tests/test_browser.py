@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import axe_playwright_python
+import psutil
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -117,32 +118,40 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-# Launched by a process at nice 10, as dev.py starts the browser tests: the autogroups of Chromium's
-# session before and after give_chromium_this_priority.
+def other_sessions_autogroups() -> list[str]:
+    """The autogroup line of each process this one started that is in another session (Chromium's)."""
+    lines = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            if os.getsid(child.pid) != os.getsid(0):
+                lines.append(Path(f"/proc/{child.pid}/autogroup").read_text().strip())
+    return lines
+
+
+# Launched at nice 10, as dev.py starts the browser tests: the autogroups of Chromium's session
+# before give_chromium_this_priority, and after it once a page has started a renderer.
 LOWERED_CHROMIUM = """
 import os, sys
-import psutil
 from playwright.sync_api import sync_playwright
 from harness.browsers import give_chromium_this_priority
+from test_browser import other_sessions_autogroups
 os.nice(10 - os.nice(0))  # nice 10, whatever this process inherited (the browser tests' own is 10)
 with sync_playwright() as playwright:
     browser = playwright.chromium.launch(executable_path=sys.argv[1], args=sys.argv[2:])
+    print("\\n".join(f"before: {line}" for line in other_sessions_autogroups()))
+    give_chromium_this_priority()
     browser.new_page().set_content("<p>a renderer</p>")
-    for child in psutil.Process().children(recursive=True):
-        if os.getsid(child.pid) != os.getsid(0):
-            print("before:", open(f"/proc/{child.pid}/autogroup").read().strip())
-    print("\\n".join(give_chromium_this_priority()))
+    print("\\n".join(other_sessions_autogroups()))
     browser.close()
 """
+NO_AUTOGROUPS = "no autogroups here (not Linux, or a kernel without them): Chromium keeps the nice it inherits"
 
 
-@pytest.mark.skipif(
-    not Path("/proc/self/autogroup").exists(),
-    reason="no autogroups on this system (not Linux, or a kernel without them): Chromium keeps the nice it inherits",
-)
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason=NO_AUTOGROUPS)
 def test_chromium_gets_back_the_lower_priority_of_the_process_that_started_it() -> None:
     """Playwright starts Chromium in a session of its own, whose autogroup is at nice 0 whatever the nice of the
-    process that started it: give_chromium_this_priority sets it to that nice."""
+    process that started it: give_chromium_this_priority sets it to that nice, for the processes Chromium starts
+    later too."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
     command = [sys.executable, "-c", LOWERED_CHROMIUM, chromium_path(), *CHROMIUM_FLAGS]
     printed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
@@ -150,7 +159,19 @@ def test_chromium_gets_back_the_lower_priority_of_the_process_that_started_it() 
     before = [line for line in printed.stdout.splitlines() if line.startswith("before:")]
     after = [line for line in printed.stdout.splitlines() if not line.startswith("before:")]
     assert before and all(line.endswith("nice 0") for line in before), printed.stdout
-    assert after and all(line.endswith("nice 10") for line in after), printed.stdout
+    assert len(after) > len(before), f"the page started no process:\n{printed.stdout}"
+    assert all(line.endswith("nice 10") for line in after), printed.stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason=NO_AUTOGROUPS)
+def test_the_browser_the_tests_use_runs_at_their_priority(browser: Browser) -> None:
+    """The browser fixture calls give_chromium_this_priority: at nice 10 under dev.py, 0 under a plain pytest."""
+    page = browser.new_page()
+    page.set_content("<p>a renderer</p>")
+    found = other_sessions_autogroups()
+    page.close()
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
+    assert found and all(line.endswith(f"nice {nice}") for line in found), found
 
 
 def pages_of(built_site: Path) -> list[str]:

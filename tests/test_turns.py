@@ -13,11 +13,12 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import REUSED, SiteBuild, selected_not_skipped
+from conftest import REUSED, SiteBuild, selected_not_skipped, submission_order
 from contribution import contribute
 
 from harness import gate
 from harness.pool import BrowserTests, RunPool, Turns
+from harness.programs import discover
 from harness.running import ROOT
 
 
@@ -116,7 +117,7 @@ def test_an_exclusive_run_looks_at_the_browser_tests_again_once_the_other_runs_e
     assert started == ["exclusive"]
 
 
-def test_an_untimed_exclusive_run_goes_beside_the_browser_tests_but_after_the_timed_ones() -> None:
+def test_an_untimed_exclusive_run_goes_beside_the_browser_tests_but_not_beside_a_timed_one() -> None:
     """`exclusive untimed` (a program that must only not be starved): no run beside it, but the browser tests may."""
     browser_at_work, timed_may_end = threading.Event(), threading.Event()
     turns = Turns(browser_tests_at_work=browser_at_work.is_set)
@@ -135,6 +136,7 @@ def test_an_untimed_exclusive_run_goes_beside_the_browser_tests_but_after_the_ti
         first = started_thread(timed)
         assert until(lambda: started == ["timed"])
         second = started_thread(untimed)
+        assert until(lambda: turns.waiting_alone == 1), "the untimed run never asked for its turn"
         time.sleep(0.7)  # past Turns' 0.5 s look
         assert started == ["timed"], "an untimed run went beside a timed one"
         browser_at_work.set()
@@ -147,33 +149,50 @@ def test_an_untimed_exclusive_run_goes_beside_the_browser_tests_but_after_the_ti
     first.join(timeout=5)
 
 
-def test_an_untimed_exclusive_run_waits_for_a_timed_one_that_waits_too() -> None:
-    """Both wait for a shared run: the timed one goes first, so that the gate can open for the untimed one."""
-    shared_may_end = threading.Event()
-    turns = Turns()
+@pytest.mark.parametrize("untimed_asks_first", [True, False])
+def test_an_untimed_exclusive_run_waits_for_every_timed_one_announced(untimed_asks_first: bool) -> None:
+    """RunPool announces each timed exclusive run as it submits it: the untimed one goes after them all, even
+    after one that has not asked for its turn yet (it waited for the test process's own checks), so that the
+    browser tests' gate can open before it."""
+    own_checks = threading.Event()
+    own_checks.set()
+    turns = Turns(own_work_running=own_checks.is_set)
     started: list[str] = []
 
-    def shared() -> None:
-        with turns.turn(False):
-            shared_may_end.wait(timeout=10)
-
     def exclusive(name: str, untimed: bool) -> None:
-        with turns.turn(True, untimed):
-            started.append(name)
-            time.sleep(0.2)
+        try:
+            with turns.turn(True, untimed):
+                started.append(name)
+                time.sleep(0.2)
+        finally:
+            if not untimed:
+                turns.timed_ended()
 
+    turns.announce_timed()
+    order = [("untimed", True), ("timed", False)] if untimed_asks_first else [("timed", False), ("untimed", True)]
     try:
-        started_thread(shared)
-        assert until(lambda: turns.sharing == 1)
-        waiting = [started_thread(exclusive, "untimed", True)]
-        assert until(lambda: turns.waiting_alone == 1)
-        waiting.append(started_thread(exclusive, "timed", False))
-        assert until(lambda: turns.waiting_alone == 2)
+        threads = [started_thread(exclusive, name, untimed) for name, untimed in order]
+        time.sleep(0.7)  # past Turns' 0.5 s look
+        assert not started, "an exclusive run went while the test process's own checks ran"
     finally:
-        shared_may_end.set()
-    for thread in waiting:
+        own_checks.clear()
+    for thread in threads:
         thread.join(timeout=5)
     assert started == ["timed", "untimed"]
+
+
+def test_runs_are_submitted_shared_first_then_timed_exclusive_then_untimed_longest_first_in_each() -> None:
+    programs = {program.name: program for program in discover()}
+    runs = [("ray_tasks/tasks_and_queue", 99.0), ("costs/compare", 2.0), ("first_queue/get_forms", 1.0)]
+    runs += [("costs/compare", 3.0), ("first_queue/get_forms", 5.0)]
+    runs.sort(key=lambda run: submission_order(programs[run[0]], run[1]))
+    assert runs == [
+        ("first_queue/get_forms", 5.0),
+        ("first_queue/get_forms", 1.0),
+        ("costs/compare", 3.0),
+        ("costs/compare", 2.0),
+        ("ray_tasks/tasks_and_queue", 99.0),
+    ]
 
 
 def test_every_exclusive_run_waits_for_the_test_process_s_own_checks() -> None:
@@ -260,6 +279,23 @@ def test_the_gate_stays_shut_while_a_run_holds_its_turn_before_its_future_is_sto
             runs.open_gate_when_idle()
             time.sleep(0.5)
             assert not gate.is_open(tmp_path), "the gate opened while a run was going on"
+        assert until(lambda: gate.is_open(tmp_path)), "the gate stayed shut once the run ended"
+    finally:
+        runs.close()
+
+
+@pytest.mark.parametrize("untimed", [False, True])
+def test_the_gate_stays_shut_while_a_timed_exclusive_run_holds_the_machine(tmp_path: Path, untimed: bool) -> None:
+    """As above, with an exclusive run holding the machine: a timed one keeps the gate shut, an untimed one not."""
+    runs = RunPool(1, {sys.executable: "this"}, BrowserTests(gate=tmp_path))
+    try:
+        with runs.turns.turn(True, untimed):
+            runs.open_gate_when_idle()
+            if untimed:
+                assert until(lambda: gate.is_open(tmp_path)), "the gate stayed shut for an untimed run"
+            else:
+                time.sleep(0.5)
+                assert not gate.is_open(tmp_path), "the gate opened while a benchmark had the machine"
         assert until(lambda: gate.is_open(tmp_path)), "the gate stayed shut once the run ended"
     finally:
         runs.close()

@@ -84,18 +84,30 @@ def give_chromium_this_priority() -> list[str]:
     done = []
     for pid in sessions.values():
         autogroup = Path(f"/proc/{pid}/autogroup")
-        if not autogroup.exists():  # no autogroups: not Linux, or a kernel built without them
+        if not autogroup.exists():  # no autogroups (not Linux, or a kernel built without them), or it ended
             continue
-        for _ in range(50):
-            try:
-                autogroup.write_text(str(nice))
-                break
-            except OSError as error:
-                # Without CAP_SYS_ADMIN, one change per 0.1 s on the whole machine (kernel/sched/autogroup.c).
-                if error.errno != errno.EAGAIN:
-                    raise
-                time.sleep(0.05)
-        else:
-            raise TimeoutError(f"{autogroup}: the kernel refused the nice {nice} for 2.5 s (EAGAIN)")
-        done.append(f"{autogroup}: {autogroup.read_text().strip()}")
+        try:
+            set_nice(autogroup, nice)
+            done.append(f"{autogroup}: {autogroup.read_text().strip()}")
+        except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile
+            continue
+        except OSError as error:
+            raise RuntimeError(
+                f"{autogroup}: cannot give Chromium's session the nice {nice} ({error}): it would compete with the "
+                "program runs as their equal. Run the check where the user may write to /proc/PID/autogroup."
+            ) from error
     return done
+
+
+def set_nice(autogroup: Path, nice: int) -> None:
+    """Write ``nice`` to an autogroup file, again while the kernel answers EAGAIN."""
+    for _ in range(50):
+        try:
+            autogroup.write_text(str(nice))
+            return
+        except OSError as error:
+            # Without CAP_SYS_ADMIN, one change per 0.1 s on the whole machine (kernel/sched/autogroup.c).
+            if error.errno != errno.EAGAIN:
+                raise
+            time.sleep(0.05)
+    raise OSError(errno.EAGAIN, f"the kernel refused the nice {nice} for 2.5 s")

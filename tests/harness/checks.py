@@ -70,6 +70,14 @@ def load_sample(program: Program, kind: RunKind | None = None) -> Sample | str:
             check_sample(sample)
     except SampleError as error:
         return str(error)
+    main = samples[0].rules
+    for variant in samples[1:]:  # pool.Turns and the gate read the main sample's
+        if (variant.rules.exclusive, variant.rules.untimed) != (main.exclusive, main.untimed):
+            return (
+                f"{shown(variant.path)}:1: its `exclusive` rule is not {shown(samples[0].path)}'s. Whether a run "
+                "has the machine to itself, and whether the browser tests go on beside it, belong to the program, "
+                "not to a variant: write the same rule in both."
+            )
     if kind is None:
         return samples[0]
     chosen = [(sample, sample.rules.when) for sample in samples[1:] if sample.rules.when]

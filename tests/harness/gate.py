@@ -6,14 +6,16 @@ browser tests' process gets the file it makes there while it waits (WAIT_AT_GATE
 process ID (DEV_PY). A browser tests' process collects its tests and builds the site (no Chromium
 yet), then waits at the gate until every program run has ended but the `exclusive untimed` ones
 (a Ray program that compares no timings), so that no other run shares the cores with Chromium:
-beside it, a fresh clone's check measured a Queue round trip at 2.02 ms instead of 0.14 and Ray's
-comparison failed (benchmarks), Ray's tasks_and_queue took 23 s instead of 9 (Ray gives
+beside it (when Chromium's session was at nice 0: browsers.give_chromium_this_priority), a fresh
+clone's check measured a Queue round trip at 2.02 ms instead of 0.14 and Ray's comparison failed
+(benchmarks), Ray's tasks_and_queue took 23 s instead of 9 (Ray gives
 up on a node not started within 30 s), and the runs took 1.7 times their lower bound. Even at the
 lowest priority (tried on 2026-12-07: the browser tests and Chromium each in a session whose
 autogroup was at nice 19, as a nice alone does not count against the runs' sessions where Linux's
 autogroups are in effect, as here: sched(7)), Chromium beside the benchmarks made a Queue round
 trip take up to 3.16 ms, where the same benchmarks alone, that hour, took 0.18 to 0.25, and 2 of
-8 benchmark runs failed their comparisons: so the gate opens only once every timed run has ended.
+8 benchmark runs failed their comparisons: so the gate opens only once every run but the
+`exclusive untimed` ones has ended.
 The test process opens it then (pool.RunPool.open_gate_when_idle); dev.py opens it too once that
 process has ended, whatever happened.
 """

@@ -224,7 +224,7 @@ class BrowserTests:
 # What the runs' ratio leaves out: the harness's tests, ruff and mypy run first, beside the shared runs.
 OWN_CHECKS = (
     "; the bound leaves out the CPU of the test process's own checks, and of the browser tests' collection and "
-    "site builds, which may go on beside the first runs"
+    "site builds, which may go on beside the first runs, and of the browser tests beside the `exclusive untimed` runs"
 )
 
 
@@ -239,9 +239,11 @@ class Turns:
     waits for them again. It also waits for the test process's own checks that start programs or tools
     (``own_work_running``: the harness's tests, ruff, mypy), which run first.
 
-    An ``untimed`` exclusive run (`exclusive untimed`: a program that must only not be starved)
-    waits for the runs and the own checks too, and for every timed exclusive run waiting, but not
-    for the browser tests: they run at a lower priority (dev.py, browsers.give_chromium_this_priority).
+    An ``untimed`` exclusive run (`exclusive untimed`: a program that compares no timings and must
+    only not be starved) waits for the runs and the own checks too, and for every timed exclusive
+    run announced (announce_timed: RunPool announces each as it is submitted) to end, so that the
+    browser tests' gate can open before it. It does not wait for the browser tests: Chromium runs
+    at a lower priority (dev.py, browsers.give_chromium_this_priority).
     """
 
     def __init__(
@@ -256,7 +258,16 @@ class Turns:
         self.alone = False  # an exclusive run is going on
         self.timed_alone = False  # the exclusive run going on is a timed one
         self.waiting_alone = 0  # exclusive runs waiting for their turn
-        self.waiting_timed = 0  # of those, the timed ones
+        self.timed_to_come = 0  # timed exclusive runs announced that have not ended
+
+    def announce_timed(self) -> None:
+        with self.condition:
+            self.timed_to_come += 1
+
+    def timed_ended(self) -> None:
+        with self.condition:
+            self.timed_to_come -= 1
+            self.condition.notify_all()
 
     @contextmanager
     def turn(self, exclusive: bool, untimed: bool = False) -> Iterator[None]:
@@ -271,12 +282,10 @@ class Turns:
                     self.sharing += 1
                     break
                 self.waiting_alone += 1
-                self.waiting_timed += timed
                 self.condition.wait_for(
-                    lambda: not self.alone and self.sharing == 0 and (timed or self.waiting_timed == 0)
+                    lambda: not self.alone and self.sharing == 0 and (timed or self.timed_to_come == 0)
                 )
                 self.waiting_alone -= 1
-                self.waiting_timed -= timed
                 if not timed or not self.browser_tests_at_work():  # they may have started while this run waited
                     self.alone, self.timed_alone = True, timed
                     break
@@ -299,6 +308,7 @@ class RunPool:
         self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
         self.futures: dict[tuple[str, str, str], Future[Run]] = {}
         self.untimed: set[tuple[str, str, str]] = set()  # the keys of the `exclusive untimed` runs
+        self.timed: set[tuple[str, str, str]] = set()  # the keys of the timed exclusive runs (Turns.announce_timed)
         self.programs: dict[tuple[str, str, str], tuple[Program, str, str]] = {}
         self.started: float | None = None
         self.finished: float = 0.0
@@ -329,8 +339,13 @@ class RunPool:
             return
         if self.started is None:
             self.started = time.monotonic()
+        # The main sample's rules: a variant's `exclusive` rule is the same (checks.load_sample).
+        timed = is_exclusive(program) and not is_untimed(program)
         if is_untimed(program):
             self.untimed.add(key)
+        elif timed:
+            self.timed.add(key)
+            self.turns.announce_timed()
 
         coverage = self.coverage if self.coverage and self.coverage.measures(program, method, python) else None
         measured = coverage is not None
@@ -338,6 +353,13 @@ class RunPool:
         coverage_folder = coverage.run_folder(program, method) if coverage else None
 
         def work() -> Run:
+            try:
+                return made()
+            finally:
+                if timed:
+                    self.turns.timed_ended()
+
+        def made() -> Run:
             sample = load_sample(program, run_kind(method, python))
             key = run_key(program, method, python, measured) if self.reuse else None
             if self.reuse and key:
@@ -498,4 +520,7 @@ class RunPool:
 
     def close(self) -> None:
         self.own_work_done.set()  # a session stopped early (-x) never reached the tests that wait for runs
+        for key, future in list(self.futures.items()):
+            if future.cancel() and key in self.timed:  # a timed run that never started ends here for Turns
+                self.turns.timed_ended()
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -70,7 +70,7 @@ def uses_no_start_method(program: Program) -> bool:
 
 
 def is_exclusive(program: Program) -> bool:
-    """Whether the program's runs have the cores to themselves (`exclusive`)."""
+    """Whether no other program runs beside the program's runs (`exclusive`, `untimed` or not)."""
     rules = rules_of(program)
     return rules is not None and rules.exclusive
 

@@ -183,8 +183,8 @@ class Rules:
     increasing: dict[str, int] = field(default_factory=dict)  # placeholder -> rule line: its sequences only grow
     timeout: float = DEFAULT_TIMEOUT
     memory_mib: int | None = None  # what the run's processes may hold together, if more than the default
-    exclusive: bool = False  # the run has the cores to itself: no other program, and no browser test, runs meanwhile
-    untimed: bool = False  # `exclusive untimed`: no other program runs meanwhile, but the browser tests may
+    exclusive: bool = False  # no other program runs meanwhile, nor the browser tests unless `untimed`
+    untimed: bool = False  # `exclusive untimed`: the browser tests may run meanwhile (Chromium at nice 10)
     # (why, rule line): the program uses no start method of multiprocessing's default context, so it runs
     # under the first method only, and a run that does use the default method fails
     no_start_method: tuple[str, int] | None = None
@@ -340,7 +340,7 @@ def parse_rule(rules: Rules, path: Path, line: int, text: str) -> None:
                 path,
                 line,
                 "write `exclusive` alone (the run has the machine's cores to itself), or `exclusive untimed` (no "
-                "other program runs beside it, but the browser tests may, at their lower priority)",
+                "other program runs beside it, but the browser tests may, Chromium at a lower priority)",
             )
         rules.exclusive = True
         rules.untimed = rest == "untimed"
