@@ -27,12 +27,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import axe_playwright_python
-import psutil
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from harness.browsers import find_chrome, give_chromium_this_priority
+from harness.browsers import find_chrome, give_chromium_this_priority, started_in_other_sessions
 from harness.inventory import nav_pages
 from harness.programs import discover
 from harness.running import ROOT
@@ -121,10 +120,9 @@ def browser() -> Iterator[Browser]:
 def other_sessions_autogroups() -> list[str]:
     """The autogroup line of each process this one started that is in another session (Chromium's)."""
     lines = []
-    for child in psutil.Process().children(recursive=True):
+    for _, pid in started_in_other_sessions():
         with contextlib.suppress(OSError):  # it ended meanwhile
-            if os.getsid(child.pid) != os.getsid(0):
-                lines.append(Path(f"/proc/{child.pid}/autogroup").read_text().strip())
+            lines.append(Path(f"/proc/{pid}/autogroup").read_text().strip())
     return lines
 
 
@@ -144,10 +142,13 @@ with sync_playwright() as playwright:
     print("\\n".join(other_sessions_autogroups()))
     browser.close()
 """
-NO_AUTOGROUPS = "no autogroups here (not Linux, or a kernel without them): Chromium keeps the nice it inherits"
+needs_autogroups = pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists(),
+    reason="no autogroups here (not Linux, or a kernel without them): Chromium keeps the nice it inherits",
+)
 
 
-@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason=NO_AUTOGROUPS)
+@needs_autogroups
 def test_chromium_gets_back_the_lower_priority_of_the_process_that_started_it() -> None:
     """Playwright starts Chromium in a session of its own, whose autogroup is at nice 0 whatever the nice of the
     process that started it: give_chromium_this_priority sets it to that nice, for the processes Chromium starts
@@ -163,7 +164,7 @@ def test_chromium_gets_back_the_lower_priority_of_the_process_that_started_it() 
     assert all(line.endswith("nice 10") for line in after), printed.stdout
 
 
-@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason=NO_AUTOGROUPS)
+@needs_autogroups
 def test_the_browser_the_tests_use_runs_at_their_priority(browser: Browser) -> None:
     """The browser fixture calls give_chromium_this_priority: at nice 10 under dev.py, 0 under a plain pytest."""
     page = browser.new_page()

@@ -72,15 +72,9 @@ def give_chromium_this_priority() -> list[str]:
     if not hasattr(os, "getpriority"):
         return []
     nice = os.getpriority(os.PRIO_PROCESS, 0)
-    own_session = os.getsid(0)
     sessions: dict[int, int] = {}  # session -> one of its processes
-    for child in psutil.Process().children(recursive=True):
-        try:
-            session = os.getsid(child.pid)
-        except OSError:  # ended meanwhile
-            continue
-        if session != own_session:
-            sessions.setdefault(session, child.pid)
+    for session, pid in started_in_other_sessions():
+        sessions.setdefault(session, pid)
     done = []
     for pid in sessions.values():
         autogroup = Path(f"/proc/{pid}/autogroup")
@@ -97,6 +91,21 @@ def give_chromium_this_priority() -> list[str]:
                 "program runs as their equal. Run the check where the user may write to /proc/PID/autogroup."
             ) from error
     return done
+
+
+def started_in_other_sessions() -> list[tuple[int, int]]:
+    """(session, process ID) of each process this one started, directly or not, that is in another session:
+    Chromium's, as Playwright starts it. Parents come before their children (psutil)."""
+    own_session = os.getsid(0)
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            session = os.getsid(child.pid)
+        except OSError:  # ended meanwhile
+            continue
+        if session != own_session:
+            found.append((session, child.pid))
+    return found
 
 
 def set_nice(autogroup: Path, nice: int) -> None:

@@ -340,8 +340,9 @@ class RunPool:
         if self.started is None:
             self.started = time.monotonic()
         # The main sample's rules: a variant's `exclusive` rule is the same (checks.load_sample).
-        timed = is_exclusive(program) and not is_untimed(program)
-        if is_untimed(program):
+        untimed = is_untimed(program)
+        timed = is_exclusive(program) and not untimed
+        if untimed:
             self.untimed.add(key)
         elif timed:
             self.timed.add(key)
