@@ -75,7 +75,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--jobs",
         type=int,
         default=DEFAULT_JOBS,
-        help="programs run at once (they mostly sleep)",
+        help=f"programs run at once while the cores are busy ({DEFAULT_JOBS}); up to twice as many while they idle",
     )
 
 

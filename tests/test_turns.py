@@ -17,7 +17,7 @@ from conftest import REUSED, SiteBuild, selected_not_skipped, submission_order
 from contribution import contribute
 
 from harness import gate
-from harness.pool import BrowserTests, RunPool, Turns
+from harness.pool import LOOK, BrowserTests, IdleCores, RunPool, Turns
 from harness.programs import discover
 from harness.running import ROOT
 
@@ -105,7 +105,7 @@ def test_an_exclusive_run_looks_at_the_browser_tests_again_once_the_other_runs_e
         started_thread(shared)
         assert until(lambda: turns.sharing == 1)
         waiting = started_thread(exclusive)
-        assert until(lambda: turns.waiting_alone == 1), "the exclusive run never waited for the shared run"
+        assert until(lambda: len(turns.waiting_alone) == 1), "the exclusive run never waited for the shared run"
         browser_at_work.set()
         shared_may_end.set()
         time.sleep(0.7)
@@ -136,7 +136,7 @@ def test_an_untimed_exclusive_run_goes_beside_the_browser_tests_but_not_beside_a
         first = started_thread(timed)
         assert until(lambda: started == ["timed"])
         second = started_thread(untimed)
-        assert until(lambda: turns.waiting_alone == 1), "the untimed run never asked for its turn"
+        assert until(lambda: len(turns.waiting_alone) == 1), "the untimed run never asked for its turn"
         time.sleep(0.7)  # past Turns' 0.5 s look
         assert started == ["timed"], "an untimed run went beside a timed one"
         browser_at_work.set()
@@ -179,6 +179,126 @@ def test_an_untimed_exclusive_run_waits_for_every_timed_one_announced(untimed_as
     for thread in threads:
         thread.join(timeout=5)
     assert started == ["timed", "untimed"]
+
+
+class Holding:
+    """Shared runs that each hold their turn until released, and how many went at once."""
+
+    def __init__(self, turns: Turns) -> None:
+        self.turns = turns
+        self.release = threading.Event()
+        self.going = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def start(self, count: int) -> list[threading.Thread]:
+        return [started_thread(self.run) for _ in range(count)]
+
+    def run(self) -> None:
+        with self.turns.turn(False):
+            with self.lock:
+                self.going += 1
+                self.most = max(self.most, self.going)
+            self.release.wait(timeout=10)
+            with self.lock:
+                self.going -= 1
+
+
+class Looks:
+    """A stand-in for IdleCores.latest: each call to ``show`` ends a look that found ``idle`` cores unused."""
+
+    def __init__(self) -> None:
+        self.looks, self.idle = 0, 0.0
+
+    def show(self, idle: float) -> None:
+        self.looks, self.idle = self.looks + 1, idle
+
+    def latest(self) -> tuple[int, float]:
+        return self.looks, self.idle
+
+
+def test_shared_runs_beyond_jobs_go_only_while_the_cores_idle_and_keep_their_places() -> None:
+    looks = Looks()
+    holding = Holding(Turns(jobs=2, idle_cores=looks.latest))
+    threads = holding.start(5)
+    try:
+        assert until(lambda: holding.going == 2)
+        looks.show(0.3)
+        time.sleep(0.6)  # past Turns' looks at the idle cores
+        assert holding.going == 2, "a run beyond `jobs` went while less than half a core idled"
+        looks.show(0.6)
+        assert until(lambda: holding.going == 3), "no run beyond `jobs` went while half a core idled"
+        time.sleep(0.6)
+        assert holding.going == 3, "one look let more than one run go"
+        looks.show(1.0)
+        assert until(lambda: holding.going == 4), "one core idle makes room for two runs"
+        looks.show(2.0)
+        time.sleep(0.6)
+        assert holding.going == 4, "more than twice `jobs` went at once"
+    finally:
+        holding.release.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert holding.most == 4
+
+
+def test_a_shared_run_that_asked_before_an_exclusive_one_waited_goes_first_and_one_that_asked_later_after() -> None:
+    """RunPool's threads hold twice `jobs` runs: one that waits for room when an exclusive run begins to wait must not
+    wait through every exclusive run (the browser tests' gate waits for it too)."""
+    turns = Turns(jobs=1, idle_cores=Looks().latest)
+    started: list[str] = []
+    may_end = {name: threading.Event() for name in ("A", "B", "E", "C")}
+
+    def run(name: str, exclusive: bool) -> None:
+        with turns.turn(exclusive):
+            started.append(name)
+            may_end[name].wait(timeout=10)
+
+    threads = [started_thread(run, "A", False)]
+    try:
+        assert until(lambda: started == ["A"])
+        threads.append(started_thread(run, "B", False))
+        assert until(lambda: turns.asked == 2), "B never asked"
+        threads.append(started_thread(run, "E", True))
+        assert until(lambda: len(turns.waiting_alone) == 1), "the exclusive run never waited"
+        threads.append(started_thread(run, "C", False))
+        assert until(lambda: turns.asked == 4), "C never asked"
+        for name, then in (("A", ["A", "B"]), ("B", ["A", "B", "E"]), ("E", ["A", "B", "E", "C"])):
+            may_end[name].set()
+            assert until(lambda then=then: started == then), f"after {name}: {started}"
+    finally:
+        for event in may_end.values():
+            event.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert started == ["A", "B", "E", "C"]
+
+
+def test_the_limit_comes_back_to_jobs_one_run_per_busy_look() -> None:
+    looks = Looks()
+    turns = Turns(jobs=2, idle_cores=looks.latest)
+    with turns.condition:
+        looks.show(2.0)
+        assert turns.room_for_one_more()
+        assert turns.limit == 4
+        for expected in (3, 2, 2):
+            looks.show(0.05)
+            turns.room_for_one_more()
+            assert turns.limit == expected
+        looks.show(0.3)  # neither busy nor idle: the limit stays
+        turns.room_for_one_more()
+        assert turns.limit == 2
+
+
+def test_the_idle_cores_are_measured_over_each_look() -> None:
+    readings = iter([(0.0, 0.0), (3.0, 1.0), (4.0, 4.0)])  # CPU seconds busy, idle: at start, then at each look
+    cores = IdleCores(lambda: next(readings), cores=2)
+    assert cores.latest() == (0, 0.0), "no look has ended yet"
+    time.sleep(LOOK + 0.05)
+    assert cores.latest() == (1, pytest.approx(0.5)), "busy 3 s of 4: a quarter of 2 cores idled"
+    assert cores.latest() == (1, pytest.approx(0.5)), "the next look has not ended"
+    time.sleep(LOOK + 0.05)
+    assert cores.latest() == (2, pytest.approx(1.5)), "busy 1 s of 4"
 
 
 def test_runs_are_submitted_shared_first_then_timed_exclusive_then_untimed_longest_first_in_each() -> None:

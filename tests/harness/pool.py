@@ -184,6 +184,46 @@ def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
 # wall within 1.1x of max(longest run, CPU / cores)); six made the slowest run 8.4 s
 # instead of 4.8 s for no shorter wall time.
 DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
+# Some runs sleep for seconds: the hang guide's programs wait 5 to 6 s until they are stopped, and
+# killed_workers' 3 s. When they held all eight places, a check of this project's 2 cores found them
+# idle 74 to 86 % for 20 s (2026-12-07, one sample each 5 s). So while the cores idle, more runs go
+# than `jobs` (Turns.limit): after each LOOK, one more for each IDLE_CORE of a core that went unused
+# over it, up to twice `jobs`; one fewer after a look in which less than BUSY_CORE went unused.
+IDLE_CORE = 0.5
+BUSY_CORE = 0.1
+LOOK = 0.5  # seconds
+
+
+def machine_times() -> tuple[float, float]:
+    """CPU seconds the machine's cores have spent busy and idle since boot."""
+    times = psutil.cpu_times()._asdict()
+    idle = times.pop("idle") + times.pop("iowait", 0.0)
+    for counted_in_user in ("guest", "guest_nice"):  # Linux counts these in user and nice too
+        times.pop(counted_in_user, None)
+    return sum(times.values()), idle
+
+
+class IdleCores:
+    """How many of the machine's cores went unused, measured over looks of LOOK seconds."""
+
+    def __init__(self, times: Callable[[], tuple[float, float]] = machine_times, cores: int | None = None) -> None:
+        self.times = times
+        self.cores = cores or os.cpu_count() or 1
+        self.at = time.monotonic()
+        self.busy, self.idle = times()
+        self.looks = 0  # looks ended so far
+        self.found = 0.0  # the cores the latest one found idle
+
+    def latest(self) -> tuple[int, float]:
+        """The number of the latest look that has ended, and the cores it found idle; a new look if LOOK has passed."""
+        now = time.monotonic()
+        if now - self.at >= LOOK:
+            busy, idle = self.times()
+            spent = (busy - self.busy) + (idle - self.idle)
+            self.found = self.cores * (idle - self.idle) / spent if spent > 0 else 0.0
+            self.looks += 1
+            self.at, self.busy, self.idle = now, busy, idle
+        return self.looks, self.found
 
 
 @dataclass(frozen=True)
@@ -234,30 +274,44 @@ class Turns:
     A benchmark that compares timings needs the cores to itself: eight programs at once on two
     cores measure the scheduler, not the tools. So an exclusive run waits for every other run to
     end, and for the browser tests (``browser_tests_at_work``) to be at their gate or ended. An
-    exclusive run that waits for runs goes before any run that comes later, so that it is never
-    starved; if the browser tests are at work once those runs end, it lets the later runs go and
-    waits for them again. It also waits for the test process's own checks that start programs or tools
-    (``own_work_running``: the harness's tests, ruff, mypy), which run first.
+    exclusive run that waits for runs goes before any shared run that asks for its turn later, so
+    that it is never starved (one that asked earlier, and waits for room, goes first: RunPool's
+    threads hold twice `jobs` runs); if the browser tests are at work once those runs end, it lets
+    the later runs go and waits for them again. It also waits for the test process's own checks that
+    start programs or tools (``own_work_running``: the harness's tests, ruff, mypy), which run first.
 
     An ``untimed`` exclusive run (`exclusive untimed`: a program that compares no timings and must
     only not be starved) waits for the runs and the own checks too, and for every timed exclusive
     run announced (announce_timed: RunPool announces each as it is submitted) to end, so that the
     browser tests' gate can open before it. It does not wait for the browser tests: Chromium runs
     at a lower priority (dev.py, browsers.give_chromium_this_priority).
+
+    Given ``jobs``, at most that many shared runs go at once while the cores are busy, and up to
+    twice as many while they idle (room_for_one_more, IDLE_CORE).
     """
 
     def __init__(
         self,
         browser_tests_at_work: Callable[[], bool] = lambda: False,
         own_work_running: Callable[[], bool] = lambda: False,
+        jobs: int | None = None,
+        idle_cores: Callable[[], tuple[int, float]] | None = None,
     ) -> None:
         self.browser_tests_at_work = browser_tests_at_work  # what an exclusive run waits for (RunPool: BrowserTests)
         self.own_work_running = own_work_running  # the test process's checks that run before the waiting tests
+        # Shared runs at once while the cores are busy, up to twice that while they idle (IDLE_CORE);
+        # None: as many as the caller's threads.
+        self.jobs = jobs
+        self.limit = jobs  # shared runs that may go at once now
+        self.idle_cores = idle_cores or (IdleCores().latest if jobs is not None else lambda: (0, 0.0))
+        self.looks_seen = 0  # the idle cores' looks the limit has followed
+        self.most_sharing = 0  # the most shared runs that went at once
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
         self.alone = False  # an exclusive run is going on
         self.timed_alone = False  # the exclusive run going on is a timed one
-        self.waiting_alone = 0  # exclusive runs waiting for their turn
+        self.asked = 0  # the turns asked for so far: each run's number in the queue
+        self.waiting_alone: set[int] = set()  # the numbers of the exclusive runs waiting for their turn
         self.timed_to_come = 0  # timed exclusive runs announced that have not ended
 
     def announce_timed(self) -> None:
@@ -269,6 +323,24 @@ class Turns:
             self.timed_to_come -= 1
             self.condition.notify_all()
 
+    def room_for_one_more(self) -> bool:
+        """Whether a shared run may start beside those going on (called holding the lock)."""
+        if self.jobs is None or self.limit is None:
+            return True
+        looks, idle = self.idle_cores()
+        if looks != self.looks_seen:
+            self.looks_seen = looks
+            if idle >= IDLE_CORE:
+                self.limit = min(self.limit + int(idle / IDLE_CORE), 2 * self.jobs)
+            elif idle < BUSY_CORE:
+                self.limit = max(self.limit - 1, self.jobs)
+        return self.sharing < self.limit
+
+    def may_share(self, number: int) -> bool:
+        """Whether the shared run that asked ``number``-th may go (called holding the lock): no exclusive run holds
+        the machine or began to wait before it asked, and there is room."""
+        return not self.alone and all(number < waiting for waiting in self.waiting_alone) and self.room_for_one_more()
+
     @contextmanager
     def turn(self, exclusive: bool, untimed: bool = False) -> Iterator[None]:
         timed = exclusive and not untimed
@@ -277,15 +349,19 @@ class Turns:
             while exclusive and (self.own_work_running() or (timed and self.browser_tests_at_work())):
                 time.sleep(0.5)
             with self.condition:
+                self.asked += 1
+                number = self.asked
                 if not exclusive:
-                    self.condition.wait_for(lambda: not self.alone and self.waiting_alone == 0)
+                    while not self.may_share(number):
+                        self.condition.wait(timeout=LOOK / 2)  # the idle cores change without a notify
                     self.sharing += 1
+                    self.most_sharing = max(self.most_sharing, self.sharing)
                     break
-                self.waiting_alone += 1
+                self.waiting_alone.add(number)
                 self.condition.wait_for(
                     lambda: not self.alone and self.sharing == 0 and (timed or self.timed_to_come == 0)
                 )
-                self.waiting_alone -= 1
+                self.waiting_alone.discard(number)
                 if not timed or not self.browser_tests_at_work():  # they may have started while this run waited
                     self.alone, self.timed_alone = True, timed
                     break
@@ -305,7 +381,8 @@ class RunPool:
     def __init__(self, jobs: int, versions: dict[str, str], browser_tests: BrowserTests | None = None) -> None:
         self.versions = versions  # interpreter path -> "3.12", for reports
         self.browser_tests = browser_tests or BrowserTests()
-        self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="program")
+        self.jobs = jobs
+        self.executor = ThreadPoolExecutor(max_workers=2 * jobs, thread_name_prefix="program")  # Turns: up to 2x
         self.futures: dict[tuple[str, str, str], Future[Run]] = {}
         self.untimed: set[tuple[str, str, str]] = set()  # the keys of the `exclusive untimed` runs
         self.timed: set[tuple[str, str, str]] = set()  # the keys of the timed exclusive runs (Turns.announce_timed)
@@ -318,7 +395,7 @@ class RunPool:
         # and sets it again when the first test that waits for runs starts.
         self.own_work_done = threading.Event()
         self.own_work_done.set()
-        self.turns = Turns(self.browser_tests.at_work, lambda: not self.own_work_done.is_set())
+        self.turns = Turns(self.browser_tests.at_work, lambda: not self.own_work_done.is_set(), jobs)
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -462,6 +539,8 @@ class RunPool:
             f"the {len(exclusive)} exclusive runs one after another {alone:.1f} s + CPU of every process of the "
             f"other runs {cpu:.1f} s / {cores} cores = {alone + cpu / cores:.1f} s)",
             f"wall / lower bound = {programs_wall / bound:.2f} (target: 1.3 or less{OWN_CHECKS})",
+            f"shared runs at once: up to {self.turns.most_sharing} ({self.jobs} while the cores were busy, one more "
+            f"for each {IDLE_CORE} of a core that idled over {LOOK} s, up to {2 * self.jobs})",
             "slowest runs: " + ", ".join(f"{self.describe(run)} {run.wall:.1f} s" for run in slowest),
             self.memory_peaks(runs),
             *self.cell_estimates(),
