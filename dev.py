@@ -351,19 +351,26 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
         }
         with contextlib.ExitStack() as stack:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="browser-gate-")))
+            # The first of the three processes that needs the site builds it there for all (conftest.SiteBuild).
+            shared_site = {gate.SHARED_SITE: stack.enter_context(tempfile.TemporaryDirectory(prefix="site-"))}
             reports = {name: stack.enter_context(tempfile.TemporaryFile()) for name in groups}
             browsers = {
                 name: start(
                     [*pytest, "-o", f"cache_dir=.pytest_cache/browser-{name}", *tests],
                     reports[name],
                     nice=10,
-                    extra_env={gate.WAIT_AT_GATE: str(gate.marker(folder, name)), gate.DEV_PY: str(os.getpid())},
+                    extra_env={
+                        gate.WAIT_AT_GATE: str(gate.marker(folder, name)),
+                        gate.DEV_PY: str(os.getpid()),
+                        **shared_site,
+                    },
                 )
                 for name, tests in groups.items()
             }
             after = {
                 gate.BROWSER_PROCESSES: ",".join(f"{name}={browser.pid}" for name, browser in browsers.items()),
                 gate.OPENS_GATE: str(folder),
+                **shared_site,
             }
             status, cpu = finish(start([*pytest, f"--ignore={BROWSER_TESTS}"], extra_env=after))
             gate.open_gate(folder)  # if that process ended before it opened the gate

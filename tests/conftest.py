@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Generator
 from datetime import UTC, date, datetime
@@ -19,7 +21,7 @@ import psutil
 import pytest
 
 from harness import badges, charts, settings
-from harness.gate import DEV_PY, WAIT_AT_GATE, wait_at_gate
+from harness.gate import DEV_PY, SHARED_SITE, WAIT_AT_GATE, wait_at_gate
 from harness.matrix import matrix_table
 from harness.pool import (
     ALONE,
@@ -85,6 +87,7 @@ OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (program, versi
 COVERAGE_TEST = "test_every_line_of_every_program_runs"  # measures the runs of one interpreter (measured_runs)
 GATE = pytest.StashKey[tuple[Path, int]]()  # in a browser tests' process: its marker, dev.py's ID (harness/gate.py)
 SITE_BUILD = pytest.StashKey["SiteBuild"]()  # started at collection when a selected test needs the site
+SHARED = pytest.StashKey[Path | None]()  # the folder dev.py gave for one site build shared by its pytest processes
 WALLS_CACHE = "snippets/run-walls"  # seconds each run took last time: the longest start first
 
 
@@ -131,6 +134,8 @@ def pytest_configure(config: pytest.Config) -> None:
     waiting, dev_py = os.environ.pop(WAIT_AT_GATE, None), os.environ.pop(DEV_PY, None)
     if waiting and dev_py:  # one of the browser tests' processes: see wait_for_the_runs
         config.stash[GATE] = (Path(waiting), int(dev_py))
+    shared = os.environ.pop(SHARED_SITE, None)  # not for a nested session of the harness's tests
+    config.stash[SHARED] = Path(shared) if shared else None
     # Each interpreter runs the programs from a virtual environment of its own: the standard library and .engines.
     config.option.python = [isolated(python) for python in config.getoption("--python")]
     pythons = config.getoption("--python") or [own_python()]
@@ -257,7 +262,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     to_run = selected_not_skipped(session.items)
     if any("built_site" in getattr(item, "fixturenames", ()) for item in to_run):
-        config.stash[SITE_BUILD] = SiteBuild()
+        config.stash[SITE_BUILD] = SiteBuild(config.stash[SHARED])
         config.add_cleanup(config.stash[SITE_BUILD].close)
     if GATE in config.stash and to_run:
         wait_for_the_runs(config)
@@ -375,37 +380,92 @@ class SiteBuild:
     overlaps with the tests before that one: after a change to one program, `dev.py check -k`
     waited 6.8 s for it in the first test that needed it. Removed at the session's end; `python3
     dev.py build` makes the same site to look at.
+
+    With ``shared``, a folder dev.py gives its three pytest processes (gate.SHARED_SITE), the first
+    process that needs the site builds it there and the others wait for that build's result (each
+    made its own before: two more builds of about 5 CPU-seconds). dev.py removes the folder.
     """
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="site-"))
+    BUILDER = "builder"  # in the shared folder: the process ID of the pytest process that builds it
+    RESULT = "result.json"  # in the shared folder: the build's exit status and what it printed
+
+    MKDOCS_BUILD = (sys.executable, "-m", "mkdocs", "build", "--strict")
+
+    def __init__(self, shared: Path | None = None, command: tuple[str, ...] = MKDOCS_BUILD) -> None:
+        """``command`` builds the site into the folder given after it with ``--site-dir``."""
+        self.shared = shared
+        self.process: subprocess.Popen[bytes] | None = None
+        self.result: tuple[int, str] | None = None  # the build's exit status and what it printed, once it ended
+        self.ended = threading.Event()
+        if shared is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="site-"))
+        else:
+            self.folder = shared / "site"
+            try:
+                claim = os.open(shared / self.BUILDER, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            except FileExistsError:
+                return  # another process builds it: finish() waits for its result
+            os.write(claim, str(os.getpid()).encode())
+            os.close(claim)
         # A file, not a pipe: a build that says much never waits for a reader. Closed by close().
         self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.folder)],
+            [*command, "--site-dir", str(self.folder)],
             cwd=ROOT,
             env=dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE_URL, REPO_URL=REPO_URL),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        threading.Thread(target=self.collect, name="site-build", daemon=True).start()
 
-    def finish(self) -> str:
-        """Wait for the build; what it printed."""
-        self.process.wait(timeout=300)
+    def collect(self) -> None:
+        """Wait for the build; keep its result, and write it to the shared folder for the other processes."""
+        assert self.process is not None
+        self.process.wait()
         self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+        self.result = (self.process.returncode, self.log.read().decode(errors="replace"))
+        if self.shared is not None:
+            written = self.shared / (self.RESULT + ".part")
+            written.write_text(json.dumps(self.result), encoding="utf-8")
+            written.replace(self.shared / self.RESULT)  # whole or not at all
+        self.ended.set()
+
+    def finish(self, seconds: float = 300) -> tuple[int, str]:
+        """Wait for the build, this process's or the one it shares; its exit status and what it printed."""
+        if self.process is not None:
+            assert self.ended.wait(seconds), f"mkdocs build still running after {seconds:.0f} s"
+            assert self.result is not None
+            return self.result
+        assert self.shared is not None
+        result, builder = self.shared / self.RESULT, self.shared / self.BUILDER
+        deadline = time.monotonic() + seconds
+        while not result.exists():
+            pid = builder.read_text() if builder.exists() else ""
+            assert pid, f"the process building the site into {self.folder} did not say its ID"
+            assert psutil.pid_exists(int(pid)) or result.exists(), (
+                f"pytest process {pid}, which built the site for this one, ended before its build did: see its report"
+            )
+            assert time.monotonic() < deadline, f"the site build of pytest process {pid} still runs after {seconds} s"
+            time.sleep(0.2)
+        status, printed = json.loads(result.read_text(encoding="utf-8"))
+        return status, printed
 
     def site(self) -> Path:
-        printed = self.finish()
-        assert self.process.returncode == 0, f"mkdocs build --strict failed:\n{printed}"
+        status, printed = self.finish()
+        assert status == 0, f"mkdocs build --strict failed:\n{printed}"
         assert "WARNING" not in printed, printed
         return self.folder
 
     def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
+        """Stop the build (one shared with other processes ends first: they need it) and remove the site."""
+        if self.process is None:
+            return
+        if self.shared is None:
+            self.process.kill()
+        self.ended.wait(300)
         self.log.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.shared is None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

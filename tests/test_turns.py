@@ -520,6 +520,54 @@ def test_a_site_build_ends_and_leaves_nothing_once_closed() -> None:
     assert not build.folder.exists()
 
 
+def quick_build(seconds: float, status: int = 0) -> tuple[str, ...]:
+    """A stand-in for mkdocs build: prints, and ends after ``seconds`` with ``status``."""
+    return (sys.executable, "-c", f"import time, sys; time.sleep({seconds}); print('built'); sys.exit({status})")
+
+
+def test_the_first_process_that_needs_the_shared_site_builds_it_and_the_others_wait_for_its_result(
+    tmp_path: Path,
+) -> None:
+    """dev.py's three pytest processes make one build (gate.SHARED_SITE), not three."""
+    builder = SiteBuild(tmp_path, quick_build(0.5))
+    waiter = SiteBuild(tmp_path, quick_build(0))
+    try:
+        assert builder.process is not None and waiter.process is None, "the second process built it again"
+        assert waiter.finish() == (0, "built\n") == builder.finish()
+        assert waiter.folder == builder.folder == tmp_path / "site"
+    finally:
+        builder.close()
+        waiter.close()
+    assert tmp_path.exists(), "a process removed the shared folder: dev.py removes it, once every process ended"
+
+
+def test_a_shared_build_that_failed_fails_every_process_that_waits_for_it(tmp_path: Path) -> None:
+    builder = SiteBuild(tmp_path, quick_build(0, status=1))
+    waiter = SiteBuild(tmp_path, quick_build(0))
+    try:
+        with pytest.raises(AssertionError, match=r"mkdocs build --strict failed:\s+built"):
+            waiter.site()
+    finally:
+        builder.close()
+
+
+def test_a_process_waiting_for_a_shared_build_fails_clearly_when_its_builder_ended_without_a_result(
+    tmp_path: Path,
+) -> None:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / SiteBuild.BUILDER).write_text(ended.stdout.strip())
+    waiter = SiteBuild(tmp_path, quick_build(0))
+    with pytest.raises(AssertionError, match="ended before its build did"):
+        waiter.finish(seconds=5)
+
+
+def test_closing_a_shared_build_lets_it_end_for_the_processes_that_wait(tmp_path: Path) -> None:
+    builder = SiteBuild(tmp_path, quick_build(0.5))
+    builder.close()  # the session of the process that started it ended first
+    assert (tmp_path / SiteBuild.RESULT).exists()
+    assert SiteBuild(tmp_path, quick_build(0)).finish() == (0, "built\n")
+
+
 class CollectedTest:
     """What selected_not_skipped reads of a collected test: its marks."""
 

@@ -32,6 +32,7 @@ OPENS_GATE = "SNIPPETS_OPENS_GATE"  # for the test process: the gate's folder
 WAIT_AT_GATE = "SNIPPETS_WAIT_AT_GATE"  # for a browser tests' process: its marker
 DEV_PY = "SNIPPETS_DEV_PY"  # for a browser tests' process: dev.py's process ID
 OPEN = "open"  # the file that opens the gate
+SHARED_SITE = "SNIPPETS_SHARED_SITE"  # for each pytest process: where the first that needs the site builds it
 
 
 def marker(gate: Path, name: str) -> Path:
