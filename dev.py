@@ -334,8 +334,8 @@ def check(python: Path, extra: list[str], found: dict[tuple[int, int], str]) -> 
     else:
         # The browser tests in two more pytest processes, the page visits in one and the rest in the
         # other: each runs its tests one after another, and together they keep both cores busy. They
-        # collect their tests and build the site beside the first runs (no Chromium yet), then wait
-        # at a gate, a folder, until the test process has made every program run but the `exclusive
+        # collect their tests beside the first runs (no Chromium yet), then wait at a gate, a folder,
+        # until the test process has made every program run but the `exclusive
         # untimed` ones (tests/harness/gate.py): no other run shares the cores with Chromium. At a
         # lower priority, as those runs and the test process's own tests may still go on (a check
         # that reuses every run opens the gate at once): a nice of 10, which Chromium inherits. Where

@@ -230,13 +230,11 @@ def alone_python(config: pytest.Config, program: Program) -> str | None:
 
 
 def wait_for_the_runs(config: pytest.Config) -> None:
-    """In a browser tests' process: finish the site build, then wait at the gate until the program runs have ended.
+    """In a browser tests' process: wait at the gate until the program runs have ended.
 
-    Its collection and the site build (about 4 CPU-seconds) go on beside the first runs: not
-    Chromium, and done before the process is at the gate, so no benchmark runs beside them.
+    Its collection goes on beside the first runs: not Chromium, and done before the process is at
+    the gate, so no benchmark runs beside it. It asks for the site after the gate (SiteBuild).
     """
-    if SITE_BUILD in config.stash:
-        config.stash[SITE_BUILD].finish()
     marker, dev_py = config.stash[GATE]
     if not wait_at_gate(marker, lambda: psutil.pid_exists(dev_py)):
         pytest.exit("dev.py, which started this process to run the browser tests, has ended", returncode=1)
@@ -261,11 +259,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     config = session.config
     to_run = selected_not_skipped(session.items)
+    if GATE in config.stash and to_run:
+        wait_for_the_runs(config)
     if any("built_site" in getattr(item, "fixturenames", ()) for item in to_run):
         config.stash[SITE_BUILD] = SiteBuild(config.stash[SHARED])
         config.add_cleanup(config.stash[SITE_BUILD].close)
-    if GATE in config.stash and to_run:
-        wait_for_the_runs(config)
     if config.getoption("--update-samples"):
         return
     pool = config.stash[POOL]
@@ -374,21 +372,22 @@ def site_path() -> str:
 
 
 class SiteBuild:
-    """The site built with `mkdocs build --strict`, as CI publishes it, into a temporary folder of its own.
+    """The site built with `mkdocs build --strict`, as CI publishes it.
 
-    Started at collection when a selected test needs it (pytest_collection_finish), so that it
-    overlaps with the tests before that one: after a change to one program, `dev.py check -k`
-    waited 6.8 s for it in the first test that needed it. Removed at the session's end; `python3
-    dev.py build` makes the same site to look at.
+    Without ``shared``: into a temporary folder of its own, removed at the session's end. Started at
+    collection when a selected test needs it (pytest_collection_finish), so that it overlaps with the
+    tests before that one: after a change to one program, `dev.py check -k` waited 6.8 s for it in the
+    first test that needed it. `python3 dev.py build` makes the same site to look at.
 
-    With ``shared``, a folder dev.py gives its three pytest processes (gate.SHARED_SITE), the first
-    process that needs the site builds it there and the others wait for that build's result (each
-    made its own before: two more builds of about 5 CPU-seconds). dev.py removes the folder.
+    With ``shared``, a folder dev.py gives its three pytest processes (gate.SHARED_SITE): the first
+    that asks builds the site there (the test process, at collection; a browser tests' process asks
+    only once its gate opens, long after) and the others wait for that build's result. Each process
+    built its own before, at about 5 CPU-seconds a build. dev.py removes the folder.
     """
 
     BUILDER = "builder"  # in the shared folder: the process ID of the pytest process that builds it
     RESULT = "result.json"  # in the shared folder: the build's exit status and what it printed
-
+    LIMIT = 300  # seconds a build may take
     MKDOCS_BUILD = (sys.executable, "-m", "mkdocs", "build", "--strict")
 
     def __init__(self, shared: Path | None = None, command: tuple[str, ...] = MKDOCS_BUILD) -> None:
@@ -397,16 +396,13 @@ class SiteBuild:
         self.process: subprocess.Popen[bytes] | None = None
         self.result: tuple[int, str] | None = None  # the build's exit status and what it printed, once it ended
         self.ended = threading.Event()
+        self.deadline = time.monotonic() + self.LIMIT
         if shared is None:
             self.folder = Path(tempfile.mkdtemp(prefix="site-"))
         else:
             self.folder = shared / "site"
-            try:
-                claim = os.open(shared / self.BUILDER, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-            except FileExistsError:
+            if not self.claim(shared):
                 return  # another process builds it: finish() waits for its result
-            os.write(claim, str(os.getpid()).encode())
-            os.close(claim)
         # A file, not a pipe: a build that says much never waits for a reader. Closed by close().
         self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -418,34 +414,53 @@ class SiteBuild:
         )
         threading.Thread(target=self.collect, name="site-build", daemon=True).start()
 
+    def claim(self, shared: Path) -> bool:
+        """Whether this process is the first to ask: the builder file then holds its process ID, whole, at once
+        (a hard link to a file written before, which fails if the builder file exists)."""
+        mine = shared / f"{self.BUILDER}-{os.getpid()}"
+        mine.write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            os.link(mine, shared / self.BUILDER)
+        except FileExistsError:
+            return False
+        finally:
+            mine.unlink()
+        return True
+
     def collect(self) -> None:
         """Wait for the build; keep its result, and write it to the shared folder for the other processes."""
         assert self.process is not None
-        self.process.wait()
-        self.log.seek(0)
-        self.result = (self.process.returncode, self.log.read().decode(errors="replace"))
-        if self.shared is not None:
-            written = self.shared / (self.RESULT + ".part")
-            written.write_text(json.dumps(self.result), encoding="utf-8")
-            written.replace(self.shared / self.RESULT)  # whole or not at all
-        self.ended.set()
+        try:
+            self.process.wait()
+            self.log.seek(0)
+            self.result = (self.process.returncode, self.log.read().decode(errors="replace"))
+        except (OSError, ValueError) as error:  # the log closed by close() after a build that overran
+            self.result = (1, f"reading what mkdocs build printed failed: {error}")
+        try:
+            if self.shared is not None:
+                written = self.shared / (self.RESULT + ".part")
+                written.write_text(json.dumps(self.result), encoding="utf-8")
+                written.replace(self.shared / self.RESULT)  # whole or not at all
+        finally:
+            self.ended.set()
 
-    def finish(self, seconds: float = 300) -> tuple[int, str]:
-        """Wait for the build, this process's or the one it shares; its exit status and what it printed."""
+    def finish(self, seconds: float | None = None) -> tuple[int, str]:
+        """Wait for the build, this process's or the one it shares, until its deadline or for ``seconds``; its exit
+        status and what it printed."""
+        seconds = max(self.deadline - time.monotonic(), 0) if seconds is None else seconds
         if self.process is not None:
-            assert self.ended.wait(seconds), f"mkdocs build still running after {seconds:.0f} s"
+            assert self.ended.wait(seconds), f"mkdocs build still running after {self.LIMIT} s"
             assert self.result is not None
             return self.result
         assert self.shared is not None
         result, builder = self.shared / self.RESULT, self.shared / self.BUILDER
-        deadline = time.monotonic() + seconds
+        given_up = time.monotonic() + seconds
         while not result.exists():
-            pid = builder.read_text() if builder.exists() else ""
-            assert pid, f"the process building the site into {self.folder} did not say its ID"
+            pid = builder.read_text(encoding="utf-8")
             assert psutil.pid_exists(int(pid)) or result.exists(), (
                 f"pytest process {pid}, which built the site for this one, ended before its build did: see its report"
             )
-            assert time.monotonic() < deadline, f"the site build of pytest process {pid} still runs after {seconds} s"
+            assert time.monotonic() < given_up, f"the site build of pytest process {pid} still runs after {seconds} s"
             time.sleep(0.2)
         status, printed = json.loads(result.read_text(encoding="utf-8"))
         return status, printed
@@ -457,12 +472,13 @@ class SiteBuild:
         return self.folder
 
     def close(self) -> None:
-        """Stop the build (one shared with other processes ends first: they need it) and remove the site."""
+        """At the session's end: stop this process's build and remove its site; a shared one may run until its
+        deadline first, as the other processes need it, and is left for dev.py to remove."""
         if self.process is None:
             return
-        if self.shared is None:
+        if self.shared is None or not self.ended.wait(max(self.deadline - time.monotonic(), 0)):
             self.process.kill()
-        self.ended.wait(300)
+        self.ended.wait(10)  # collect() ends once the process has
         self.log.close()
         if self.shared is None:
             shutil.rmtree(self.folder, ignore_errors=True)

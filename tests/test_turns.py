@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from conftest import REUSED, SiteBuild, selected_not_skipped, submission_order
 from contribution import contribute
 
 from harness import gate
-from harness.pool import LOOK, BrowserTests, IdleCores, RunPool, Turns
+from harness.pool import LOOK, BrowserTests, IdleCores, RunPool, RunsCancelled, Turns, machine_times
 from harness.programs import discover
 from harness.running import ROOT
 
@@ -219,27 +220,63 @@ class Looks:
 
 def test_shared_runs_beyond_jobs_go_only_while_the_cores_idle_and_keep_their_places() -> None:
     looks = Looks()
-    holding = Holding(Turns(jobs=2, idle_cores=looks.latest))
-    threads = holding.start(5)
+    holding = Holding(Turns(jobs=3, idle_cores=looks.latest))
+    threads = holding.start(7)
     try:
-        assert until(lambda: holding.going == 2)
+        assert until(lambda: holding.going == 3)
         looks.show(0.3)
         time.sleep(0.6)  # past Turns' looks at the idle cores
-        assert holding.going == 2, "a run beyond `jobs` went while less than half a core idled"
+        assert holding.going == 3, "a run beyond `jobs` went while less than half a core idled"
         looks.show(0.6)
-        assert until(lambda: holding.going == 3), "no run beyond `jobs` went while half a core idled"
+        assert until(lambda: holding.going == 4), "no run beyond `jobs` went while half a core idled"
         time.sleep(0.6)
-        assert holding.going == 3, "one look let more than one run go"
+        assert holding.going == 4, "one look at half a core idle let more than one run go"
         looks.show(1.0)
-        assert until(lambda: holding.going == 4), "one core idle makes room for two runs"
+        assert until(lambda: holding.going == 6), "one core idle makes room for two runs"
+        time.sleep(0.6)
+        assert holding.going == 6
         looks.show(2.0)
         time.sleep(0.6)
-        assert holding.going == 4, "more than twice `jobs` went at once"
+        assert holding.going == 6, "more than twice `jobs` went at once"
     finally:
         holding.release.set()
     for thread in threads:
         thread.join(timeout=5)
-    assert holding.most == 4
+    assert holding.most == 6
+
+
+def test_shared_runs_go_in_the_order_they_asked_and_a_closing_session_stops_those_still_waiting() -> None:
+    turns = Turns(jobs=1, idle_cores=Looks().latest)
+    started: list[int] = []
+    gave_up: list[int] = []
+    first_may_end = threading.Event()
+
+    def run(number: int) -> None:
+        try:
+            with turns.turn(False):
+                started.append(number)
+                first_may_end.wait(timeout=10)
+        except RunsCancelled:
+            gave_up.append(number)
+
+    threads = [started_thread(run, 0)]
+    assert until(lambda: started == [0])
+    for number in (1, 2, 3):
+        threads.append(started_thread(run, number))
+        assert until(lambda number=number: turns.asked == number + 1)
+    first_may_end.set()
+    assert until(lambda: started == [0, 1, 2, 3]), f"not in the order they asked: {started}"
+    first_may_end.clear()
+    threads.append(started_thread(run, 4))
+    assert until(lambda: started[-1:] == [4]), "4 never went"
+    threads.append(started_thread(run, 5))
+    assert until(lambda: turns.asked == 6), "5 never asked"
+    turns.close()
+    assert until(lambda: gave_up == [5]), "the run waiting for its turn did not give up when the session closed"
+    first_may_end.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert 5 not in started, "a run that waited for its turn started after the session closed"
 
 
 def test_a_shared_run_that_asked_before_an_exclusive_one_waited_goes_first_and_one_that_asked_later_after() -> None:
@@ -251,7 +288,7 @@ def test_a_shared_run_that_asked_before_an_exclusive_one_waited_goes_first_and_o
 
     def run(name: str, exclusive: bool) -> None:
         with turns.turn(exclusive):
-            started.append(name)
+            started.append(name if not exclusive or turns.sharing == 0 else f"{name} beside a shared run")
             may_end[name].wait(timeout=10)
 
     threads = [started_thread(run, "A", False)]
@@ -290,15 +327,55 @@ def test_the_limit_comes_back_to_jobs_one_run_per_busy_look() -> None:
         assert turns.limit == 2
 
 
-def test_the_idle_cores_are_measured_over_each_look() -> None:
-    readings = iter([(0.0, 0.0), (3.0, 1.0), (4.0, 4.0)])  # CPU seconds busy, idle: at start, then at each look
-    cores = IdleCores(lambda: next(readings), cores=2)
+def test_the_idle_cores_are_measured_over_each_look_and_a_look_too_long_is_not_judged() -> None:
+    readings = iter([(0.0, 0.0), (3.0, 1.0), (4.0, 4.0), (9.0, 4.0), (9.0, 3.0), (9.0, 5.0)])  # busy, idle seconds
+    now = [0.0]
+    cores = IdleCores(lambda: next(readings), cores=2, clock=lambda: now[0])
     assert cores.latest() == (0, 0.0), "no look has ended yet"
-    time.sleep(LOOK + 0.05)
+    now[0] = LOOK
     assert cores.latest() == (1, pytest.approx(0.5)), "busy 3 s of 4: a quarter of 2 cores idled"
+    now[0] = 1.5 * LOOK
     assert cores.latest() == (1, pytest.approx(0.5)), "the next look has not ended"
-    time.sleep(LOOK + 0.05)
+    now[0] = 2 * LOOK
     assert cores.latest() == (2, pytest.approx(1.5)), "busy 1 s of 4"
+    now[0] = 5 * LOOK
+    assert cores.latest() == (2, pytest.approx(1.5)), "a look of 3 LOOKs (no call meanwhile) is not judged"
+    now[0] = 6 * LOOK
+    assert cores.latest() == (3, 0.0), "idle time that went backwards (Linux's iowait) is no idle core"
+    now[0] = 7 * LOOK
+    assert cores.latest() == (4, 2.0), "all idle: every core, and no more"
+
+
+@pytest.mark.parametrize(
+    ("fields", "busy", "idle"),
+    [
+        # Linux: guest time is counted in user too, guest_nice in nice; iowait is idle
+        (
+            {
+                "user": 10,
+                "nice": 1,
+                "system": 2,
+                "idle": 50,
+                "iowait": 5,
+                "irq": 1,
+                "softirq": 1,
+                "steal": 1,
+                "guest": 4,
+                "guest_nice": 1,
+            },
+            16,
+            55,
+        ),
+        ({"user": 10, "nice": 1, "system": 2, "idle": 50}, 13, 50),  # macOS
+        ({"user": 10, "system": 6, "idle": 50, "interrupt": 2, "dpc": 1}, 16, 50),  # Windows: both within system
+    ],
+)
+def test_the_machine_s_busy_and_idle_time_counts_no_field_twice(
+    monkeypatch: pytest.MonkeyPatch, fields: dict[str, float], busy: float, idle: float
+) -> None:
+    times = collections.namedtuple("times", list(fields))  # type: ignore[misc]  # psutil's are namedtuples
+    monkeypatch.setattr(psutil, "cpu_times", lambda: times(**fields))
+    assert machine_times() == (busy, idle)
 
 
 def test_runs_are_submitted_shared_first_then_timed_exclusive_then_untimed_longest_first_in_each() -> None:
@@ -516,13 +593,17 @@ def test_a_site_build_ends_and_leaves_nothing_once_closed() -> None:
     """pytest's cleanup closes the build it started at collection, even one still running (a session cut short)."""
     build = SiteBuild()
     build.close()
-    assert build.process.returncode is not None
+    assert build.process is not None and build.process.returncode is not None
     assert not build.folder.exists()
 
 
 def quick_build(seconds: float, status: int = 0) -> tuple[str, ...]:
-    """A stand-in for mkdocs build: prints, and ends after ``seconds`` with ``status``."""
-    return (sys.executable, "-c", f"import time, sys; time.sleep({seconds}); print('built'); sys.exit({status})")
+    """A stand-in for mkdocs build: makes the folder after --site-dir, prints, and ends after ``seconds``."""
+    code = (
+        f"import os, sys, time; os.makedirs(sys.argv[-1]); time.sleep({seconds}); print('built', end=''); "
+        f"sys.exit({status})"
+    )
+    return (sys.executable, "-c", code)
 
 
 def test_the_first_process_that_needs_the_shared_site_builds_it_and_the_others_wait_for_its_result(
@@ -533,12 +614,12 @@ def test_the_first_process_that_needs_the_shared_site_builds_it_and_the_others_w
     waiter = SiteBuild(tmp_path, quick_build(0))
     try:
         assert builder.process is not None and waiter.process is None, "the second process built it again"
-        assert waiter.finish() == (0, "built\n") == builder.finish()
+        assert waiter.finish() == (0, "built") == builder.finish()
         assert waiter.folder == builder.folder == tmp_path / "site"
     finally:
         builder.close()
         waiter.close()
-    assert tmp_path.exists(), "a process removed the shared folder: dev.py removes it, once every process ended"
+    assert (tmp_path / "site").is_dir(), "a process removed the shared site: dev.py removes it, once all have ended"
 
 
 def test_a_shared_build_that_failed_fails_every_process_that_waits_for_it(tmp_path: Path) -> None:
@@ -565,7 +646,18 @@ def test_closing_a_shared_build_lets_it_end_for_the_processes_that_wait(tmp_path
     builder = SiteBuild(tmp_path, quick_build(0.5))
     builder.close()  # the session of the process that started it ended first
     assert (tmp_path / SiteBuild.RESULT).exists()
-    assert SiteBuild(tmp_path, quick_build(0)).finish() == (0, "built\n")
+    assert SiteBuild(tmp_path, quick_build(0)).finish() == (0, "built")
+
+
+def test_a_shared_build_still_running_at_its_deadline_is_stopped_when_its_process_ends(tmp_path: Path) -> None:
+    builder = SiteBuild(tmp_path, quick_build(60))
+    builder.deadline = time.monotonic() + 0.5
+    started = time.monotonic()
+    builder.close()
+    assert time.monotonic() - started < 10, "close() waited past the build's deadline"
+    assert builder.process is not None and builder.process.returncode is not None
+    status, _ = SiteBuild(tmp_path, quick_build(0)).finish()
+    assert status != 0, "a build stopped at its deadline passed"
 
 
 class CollectedTest:

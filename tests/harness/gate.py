@@ -3,8 +3,9 @@
 dev.py starts the browser tests in pytest processes of their own, beside the test process, and tells
 that one their names and process IDs (BROWSER_PROCESSES) and a gate, a folder (OPENS_GATE); each
 browser tests' process gets the file it makes there while it waits (WAIT_AT_GATE) and dev.py's
-process ID (DEV_PY). A browser tests' process collects its tests and builds the site (no Chromium
-yet), then waits at the gate until every program run has ended but the `exclusive untimed` ones
+process ID (DEV_PY). All three get a folder for one site build they share (SHARED_SITE,
+conftest.SiteBuild). A browser tests' process collects its tests (no Chromium yet), then waits at
+the gate until every program run has ended but the `exclusive untimed` ones
 (a Ray program that compares no timings), so that no other run shares the cores with Chromium:
 beside it (when Chromium's session was at nice 0: browsers.give_chromium_this_priority), a fresh
 clone's check measured a Queue round trip at 2.02 ms instead of 0.14 and Ray's comparison failed

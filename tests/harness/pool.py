@@ -185,44 +185,61 @@ def coverage_runs(coverage: Coverage) -> list[tuple[Program, str, str]]:
 # instead of 4.8 s for no shorter wall time.
 DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 # Some runs sleep for seconds: the hang guide's programs wait 5 to 6 s until they are stopped, and
-# killed_workers' 3 s. When they held all eight places, a check of this project's 2 cores found them
-# idle 74 to 86 % for 20 s (2026-12-07, one sample each 5 s). So while the cores idle, more runs go
-# than `jobs` (Turns.limit): after each LOOK, one more for each IDLE_CORE of a core that went unused
-# over it, up to twice `jobs`; one fewer after a look in which less than BUSY_CORE went unused.
+# killed_workers' 3 s. When they held all `jobs` places (eight on two cores), one check of this
+# project's machine found its cores 74 to 86 % idle in three of the four 5-second samples between
+# 25 and 40 s (2026-12-07). So while the cores idle, more runs go than `jobs` (Turns.limit): after
+# each look at the idle cores, one more for each IDLE_CORE of a core that went unused over it, up to
+# twice `jobs`; one fewer after a look in which less than BUSY_CORE went unused.
 IDLE_CORE = 0.5
 BUSY_CORE = 0.1
-LOOK = 0.5  # seconds
+LOOK = 0.5  # seconds: a look lasts at least this long; one of over twice as long is not judged (IdleCores)
+# Not busy time of their own: Linux counts guest time in user (and guest_nice in nice) too; Windows counts
+# interrupt and DPC time in its kernel time, psutil's system (perfmon: "DPC Time is a component of Privileged
+# Time"; gopsutil's pull request 2125: "Windows' KernelTime already includes interrupt time").
+COUNTED_TWICE = ("guest", "guest_nice", "interrupt", "dpc")
 
 
 def machine_times() -> tuple[float, float]:
-    """CPU seconds the machine's cores have spent busy and idle since boot."""
+    """CPU seconds the machine's cores have spent busy and idle since boot (dev.py's machine_cpu reads /proc/stat
+    alone, with the standard library)."""
     times = psutil.cpu_times()._asdict()
     idle = times.pop("idle") + times.pop("iowait", 0.0)
-    for counted_in_user in ("guest", "guest_nice"):  # Linux counts these in user and nice too
-        times.pop(counted_in_user, None)
-    return sum(times.values()), idle
+    busy = sum(value for name, value in times.items() if name not in COUNTED_TWICE)
+    return busy, idle
 
 
 class IdleCores:
-    """How many of the machine's cores went unused, measured over looks of LOOK seconds."""
+    """How many of the machine's cores went unused, measured over looks of LOOK seconds or more.
 
-    def __init__(self, times: Callable[[], tuple[float, float]] = machine_times, cores: int | None = None) -> None:
-        self.times = times
+    A look ends at the first call LOOK seconds after it began. One that lasted over twice LOOK (no call
+    while an exclusive run held the machine, say) is not judged: it says little of the cores now.
+    """
+
+    def __init__(
+        self,
+        times: Callable[[], tuple[float, float]] = machine_times,
+        cores: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.times, self.clock = times, clock
         self.cores = cores or os.cpu_count() or 1
-        self.at = time.monotonic()
+        self.at = clock()
         self.busy, self.idle = times()
-        self.looks = 0  # looks ended so far
+        self.looks = 0  # looks judged so far
         self.found = 0.0  # the cores the latest one found idle
 
     def latest(self) -> tuple[int, float]:
-        """The number of the latest look that has ended, and the cores it found idle; a new look if LOOK has passed."""
-        now = time.monotonic()
-        if now - self.at >= LOOK:
-            busy, idle = self.times()
-            spent = (busy - self.busy) + (idle - self.idle)
-            self.found = self.cores * (idle - self.idle) / spent if spent > 0 else 0.0
+        """The number of the latest look judged, and the cores it found idle; a new look if LOOK has passed."""
+        now = self.clock()
+        if now - self.at < LOOK:
+            return self.looks, self.found
+        busy, idle = self.times()
+        if now - self.at <= 2 * LOOK:
+            spent = max(busy - self.busy, 0.0) + max(idle - self.idle, 0.0)  # Linux's iowait can go backwards
+            share = max(idle - self.idle, 0.0) / spent if spent > 0 else 0.0
+            self.found = self.cores * min(share, 1.0)
             self.looks += 1
-            self.at, self.busy, self.idle = now, busy, idle
+        self.at, self.busy, self.idle = now, busy, idle
         return self.looks, self.found
 
 
@@ -268,6 +285,10 @@ OWN_CHECKS = (
 )
 
 
+class RunsCancelled(Exception):
+    """A run's turn never came: the session ended first (Turns.close)."""
+
+
 class Turns:
     """Runs share the machine, except an exclusive run, which waits for the others to end and holds it alone.
 
@@ -302,9 +323,10 @@ class Turns:
         # Shared runs at once while the cores are busy, up to twice that while they idle (IDLE_CORE);
         # None: as many as the caller's threads.
         self.jobs = jobs
-        self.limit = jobs  # shared runs that may go at once now
-        self.idle_cores = idle_cores or (IdleCores().latest if jobs is not None else lambda: (0, 0.0))
+        self.limit = jobs or 0  # shared runs that may go at once now, given `jobs`
+        self.idle_cores = idle_cores or (IdleCores().latest if jobs is not None else None)
         self.looks_seen = 0  # the idle cores' looks the limit has followed
+        self.closing = False  # the session ends: a run still waiting for its turn gives up (RunPool.close)
         self.most_sharing = 0  # the most shared runs that went at once
         self.condition = threading.Condition()
         self.sharing = 0  # runs going on now
@@ -312,6 +334,7 @@ class Turns:
         self.timed_alone = False  # the exclusive run going on is a timed one
         self.asked = 0  # the turns asked for so far: each run's number in the queue
         self.waiting_alone: set[int] = set()  # the numbers of the exclusive runs waiting for their turn
+        self.waiting_shared: set[int] = set()  # those of the shared runs waiting: the first goes first
         self.timed_to_come = 0  # timed exclusive runs announced that have not ended
 
     def announce_timed(self) -> None:
@@ -325,7 +348,7 @@ class Turns:
 
     def room_for_one_more(self) -> bool:
         """Whether a shared run may start beside those going on (called holding the lock)."""
-        if self.jobs is None or self.limit is None:
+        if self.jobs is None or self.idle_cores is None:
             return True
         looks, idle = self.idle_cores()
         if looks != self.looks_seen:
@@ -338,8 +361,33 @@ class Turns:
 
     def may_share(self, number: int) -> bool:
         """Whether the shared run that asked ``number``-th may go (called holding the lock): no exclusive run holds
-        the machine or began to wait before it asked, and there is room."""
-        return not self.alone and all(number < waiting for waiting in self.waiting_alone) and self.room_for_one_more()
+        the machine or began to wait before it asked, no shared run that asked before it waits, and there is room."""
+        return (
+            not self.alone
+            and all(number < waiting for waiting in self.waiting_alone)
+            and number == min(self.waiting_shared)
+            and self.room_for_one_more()
+        )
+
+    def may_go_alone(self, number: int, timed: bool) -> bool:
+        """Whether the exclusive run that asked ``number``-th may go (called holding the lock): no other run goes, no
+        shared run that asked before it waits, and, if it is untimed, no timed one is to come."""
+        return (
+            not self.alone
+            and self.sharing == 0
+            and all(number < waiting for waiting in self.waiting_shared)
+            and (timed or self.timed_to_come == 0)
+        )
+
+    def close(self) -> None:
+        """Let every run still waiting for its turn give up (RunsCancelled): the session ends."""
+        with self.condition:
+            self.closing = True
+            self.condition.notify_all()
+
+    def given_up(self) -> None:
+        if self.closing:
+            raise RunsCancelled("the session ended before this run's turn came")
 
     @contextmanager
     def turn(self, exclusive: bool, untimed: bool = False) -> Iterator[None]:
@@ -347,21 +395,29 @@ class Turns:
         while True:
             # Other runs go on meanwhile.
             while exclusive and (self.own_work_running() or (timed and self.browser_tests_at_work())):
+                self.given_up()
                 time.sleep(0.5)
             with self.condition:
                 self.asked += 1
                 number = self.asked
                 if not exclusive:
-                    while not self.may_share(number):
-                        self.condition.wait(timeout=LOOK / 2)  # the idle cores change without a notify
+                    self.waiting_shared.add(number)
+                    try:
+                        while not self.may_share(number):
+                            self.given_up()
+                            self.condition.wait(timeout=LOOK / 2)  # the idle cores change without a notify
+                    finally:
+                        self.waiting_shared.discard(number)
                     self.sharing += 1
                     self.most_sharing = max(self.most_sharing, self.sharing)
+                    self.condition.notify_all()  # the next shared run in line may go too
                     break
                 self.waiting_alone.add(number)
-                self.condition.wait_for(
-                    lambda: not self.alone and self.sharing == 0 and (timed or self.timed_to_come == 0)
-                )
-                self.waiting_alone.discard(number)
+                try:
+                    self.condition.wait_for(lambda number=number: self.closing or self.may_go_alone(number, timed))
+                    self.given_up()
+                finally:
+                    self.waiting_alone.discard(number)
                 if not timed or not self.browser_tests_at_work():  # they may have started while this run waited
                     self.alone, self.timed_alone = True, timed
                     break
@@ -600,6 +656,7 @@ class RunPool:
 
     def close(self) -> None:
         self.own_work_done.set()  # a session stopped early (-x) never reached the tests that wait for runs
+        self.turns.close()  # runs taken by a thread but waiting for their turn start no program
         for key, future in list(self.futures.items()):
             if future.cancel() and key in self.timed:  # a timed run that never started ends here for Turns
                 self.turns.timed_ended()
