@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -251,8 +252,8 @@ def submission_order(program: Program, wall: float) -> tuple[int, float]:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the site build, wait at the gate (a browser tests' process), or start every selected program run
-    now, so that they overlap with each other and other tests.
+    """Wait at the gate (a browser tests' process), start the site build or ask for the shared one, and start every
+    selected program run now, so that they overlap with each other and other tests.
 
     Only the runs a test will judge: not a program's runs on an interpreter it does not run on
     (installs.py), under a method it does not use (methods_for), or on a platform it skips.
@@ -262,8 +263,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if GATE in config.stash and to_run:
         wait_for_the_runs(config)
     if any("built_site" in getattr(item, "fixturenames", ()) for item in to_run):
-        config.stash[SITE_BUILD] = SiteBuild(config.stash[SHARED])
-        config.add_cleanup(config.stash[SITE_BUILD].close)
+        build = config.stash[SITE_BUILD] = SiteBuild(config.stash[SHARED])
+        config.add_cleanup(build.close)
+        if build.process is not None:  # no timed exclusive run beside it
+            config.stash[POOL].site_building = lambda: not build.ended.is_set()
     if config.getoption("--update-samples"):
         return
     pool = config.stash[POOL]
@@ -423,8 +426,16 @@ class SiteBuild:
             os.link(mine, shared / self.BUILDER)
         except FileExistsError:
             return False
+        except OSError:  # a file system without hard links: created, then written (finish() waits for the ID)
+            try:
+                claim = os.open(shared / self.BUILDER, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            except FileExistsError:
+                return False
+            os.write(claim, str(os.getpid()).encode())
+            os.close(claim)
         finally:
-            mine.unlink()
+            with contextlib.suppress(OSError):
+                mine.unlink()
         return True
 
     def collect(self) -> None:
@@ -449,15 +460,15 @@ class SiteBuild:
         status and what it printed."""
         seconds = max(self.deadline - time.monotonic(), 0) if seconds is None else seconds
         if self.process is not None:
-            assert self.ended.wait(seconds), f"mkdocs build still running after {self.LIMIT} s"
+            assert self.ended.wait(seconds), f"mkdocs build still running after {seconds:.0f} s more"
             assert self.result is not None
             return self.result
         assert self.shared is not None
         result, builder = self.shared / self.RESULT, self.shared / self.BUILDER
         given_up = time.monotonic() + seconds
         while not result.exists():
-            pid = builder.read_text(encoding="utf-8")
-            assert psutil.pid_exists(int(pid)) or result.exists(), (
+            pid = builder.read_text(encoding="utf-8") or "0"  # empty for a moment without hard links (claim)
+            assert pid == "0" or psutil.pid_exists(int(pid)) or result.exists(), (
                 f"pytest process {pid}, which built the site for this one, ended before its build did: see its report"
             )
             assert time.monotonic() < given_up, f"the site build of pytest process {pid} still runs after {seconds} s"

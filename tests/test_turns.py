@@ -245,38 +245,104 @@ def test_shared_runs_beyond_jobs_go_only_while_the_cores_idle_and_keep_their_pla
     assert holding.most == 6
 
 
+def test_a_shared_run_waits_for_every_shared_run_that_asked_before_it() -> None:
+    turns = Turns(jobs=2, idle_cores=Looks().latest)
+    with turns.condition:
+        turns.waiting_shared = {2, 3}
+        assert not turns.may_share(3), "it went before the one that asked before it"
+        assert turns.may_share(2)
+
+
 def test_shared_runs_go_in_the_order_they_asked_and_a_closing_session_stops_those_still_waiting() -> None:
     turns = Turns(jobs=1, idle_cores=Looks().latest)
     started: list[int] = []
     gave_up: list[int] = []
-    first_may_end = threading.Event()
+    may_end = {number: threading.Event() for number in range(6)}
 
     def run(number: int) -> None:
         try:
             with turns.turn(False):
                 started.append(number)
-                first_may_end.wait(timeout=10)
+                may_end[number].wait(timeout=10)
         except RunsCancelled:
             gave_up.append(number)
 
-    threads = [started_thread(run, 0)]
-    assert until(lambda: started == [0])
-    for number in (1, 2, 3):
+    threads = []
+    for number in range(4):
         threads.append(started_thread(run, number))
         assert until(lambda number=number: turns.asked == number + 1)
-    first_may_end.set()
+    for number in range(4):
+        may_end[number].set()
     assert until(lambda: started == [0, 1, 2, 3]), f"not in the order they asked: {started}"
-    first_may_end.clear()
     threads.append(started_thread(run, 4))
     assert until(lambda: started[-1:] == [4]), "4 never went"
     threads.append(started_thread(run, 5))
     assert until(lambda: turns.asked == 6), "5 never asked"
     turns.close()
     assert until(lambda: gave_up == [5]), "the run waiting for its turn did not give up when the session closed"
-    first_may_end.set()
+    may_end[4].set()
     for thread in threads:
         thread.join(timeout=5)
     assert 5 not in started, "a run that waited for its turn started after the session closed"
+
+
+def test_a_closing_session_stops_a_shared_run_waiting_behind_an_exclusive_one() -> None:
+    """When the exclusive run gives up, the shared run that waited behind it must not go instead."""
+    turns = Turns()
+    started: list[str] = []
+    gave_up: list[str] = []
+    shared_may_end = threading.Event()
+
+    def run(name: str, exclusive: bool) -> None:
+        try:
+            with turns.turn(exclusive):
+                started.append(name)
+                shared_may_end.wait(timeout=10)
+        except RunsCancelled:
+            gave_up.append(name)
+
+    threads = [started_thread(run, "going", False)]
+    assert until(lambda: started == ["going"])
+    threads.append(started_thread(run, "exclusive", True))
+    assert until(lambda: len(turns.waiting_alone) == 1)
+    threads.append(started_thread(run, "behind", False))
+    assert until(lambda: turns.asked == 3)
+    turns.close()
+    assert until(lambda: sorted(gave_up) == ["behind", "exclusive"]), f"gave up: {gave_up}"
+    shared_may_end.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert started == ["going"]
+
+
+def test_an_untimed_run_waiting_for_a_timed_one_holds_back_no_shared_run() -> None:
+    """The timed run may wait for a shared run that asked before it: if the untimed one held that shared run back,
+    all three would wait for ever (found by the review of 6bf6c31)."""
+    turns = Turns()
+    started: list[str] = []
+    shared_may_end = threading.Event()
+
+    def run(name: str, exclusive: bool, untimed: bool = False) -> None:
+        try:
+            with turns.turn(exclusive, untimed):
+                started.append(name)
+                if name == "shared":
+                    shared_may_end.wait(timeout=10)
+        finally:
+            if exclusive and not untimed:
+                turns.timed_ended()
+
+    turns.announce_timed()  # submitted, not yet taken by a thread
+    threads = [started_thread(run, "untimed", True, True)]
+    time.sleep(0.3)
+    threads.append(started_thread(run, "shared", False))
+    assert until(lambda: started == ["shared"]), f"the shared run was held back by the untimed one: {started}"
+    threads.append(started_thread(run, "timed", True))
+    time.sleep(0.3)
+    shared_may_end.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert started == ["shared", "timed", "untimed"]
 
 
 def test_a_shared_run_that_asked_before_an_exclusive_one_waited_goes_first_and_one_that_asked_later_after() -> None:
@@ -328,7 +394,7 @@ def test_the_limit_comes_back_to_jobs_one_run_per_busy_look() -> None:
 
 
 def test_the_idle_cores_are_measured_over_each_look_and_a_look_too_long_is_not_judged() -> None:
-    readings = iter([(0.0, 0.0), (3.0, 1.0), (4.0, 4.0), (9.0, 4.0), (9.0, 3.0), (9.0, 5.0)])  # busy, idle seconds
+    readings = iter([(0.0, 0.0), (3.0, 1.0), (4.0, 4.0), (9.0, 4.0), (9.0, 3.0), (8.0, 5.0)])  # busy, idle seconds
     now = [0.0]
     cores = IdleCores(lambda: next(readings), cores=2, clock=lambda: now[0])
     assert cores.latest() == (0, 0.0), "no look has ended yet"
@@ -343,7 +409,7 @@ def test_the_idle_cores_are_measured_over_each_look_and_a_look_too_long_is_not_j
     now[0] = 6 * LOOK
     assert cores.latest() == (3, 0.0), "idle time that went backwards (Linux's iowait) is no idle core"
     now[0] = 7 * LOOK
-    assert cores.latest() == (4, 2.0), "all idle: every core, and no more"
+    assert cores.latest() == (4, 2.0), "busy time that went backwards is no busy time"
 
 
 @pytest.mark.parametrize(
@@ -694,7 +760,8 @@ def test_a_browser_process_that_selected_no_test_ends_without_waiting(tmp_path: 
 
 
 def test_a_browser_process_waits_at_the_gate_after_collecting_its_tests(tmp_path: Path) -> None:
-    """It collects and builds the site first, then waits; when the gate's folder goes, it stops with a reason."""
+    """It collects its tests first (it asks for the site only once the gate opens), then waits; when the gate's folder
+    goes, it stops with a reason."""
     folder = tmp_path / "gate"
     browser = run_browser_tests(folder, "test_content_tabs_switch", "--collect-only")
     try:

@@ -196,7 +196,8 @@ LOOK = 0.5  # seconds: a look lasts at least this long; one of over twice as lon
 # Not busy time of their own: Linux counts guest time in user (and guest_nice in nice) too; Windows counts
 # interrupt and DPC time in its kernel time, psutil's system (perfmon: "DPC Time is a component of Privileged
 # Time"; gopsutil's pull request 2125: "Windows' KernelTime already includes interrupt time").
-COUNTED_TWICE = ("guest", "guest_nice", "interrupt", "dpc")
+# psutil 8 renames Windows' interrupt to irq (psutil issue 2772); Linux's irq is not within system.
+COUNTED_TWICE = ("guest", "guest_nice", "interrupt", "dpc", *(("irq",) if sys.platform == "win32" else ()))
 
 
 def machine_times() -> tuple[float, float]:
@@ -236,8 +237,7 @@ class IdleCores:
         busy, idle = self.times()
         if now - self.at <= 2 * LOOK:
             spent = max(busy - self.busy, 0.0) + max(idle - self.idle, 0.0)  # Linux's iowait can go backwards
-            share = max(idle - self.idle, 0.0) / spent if spent > 0 else 0.0
-            self.found = self.cores * min(share, 1.0)
+            self.found = self.cores * max(idle - self.idle, 0.0) / spent if spent > 0 else 0.0
             self.looks += 1
         self.at, self.busy, self.idle = now, busy, idle
         return self.looks, self.found
@@ -280,8 +280,8 @@ class BrowserTests:
 
 # What the runs' ratio leaves out: the harness's tests, ruff and mypy run first, beside the shared runs.
 OWN_CHECKS = (
-    "; the bound leaves out the CPU of the test process's own checks, and of the browser tests' collection and "
-    "site builds, which may go on beside the first runs, and of the browser tests beside the `exclusive untimed` runs"
+    "; the bound leaves out the CPU of the test process's own checks, and of the browser tests' collection and the "
+    "site build, which may go on beside the first runs, and of the browser tests beside the `exclusive untimed` runs"
 )
 
 
@@ -299,7 +299,8 @@ class Turns:
     that it is never starved (one that asked earlier, and waits for room, goes first: RunPool's
     threads hold twice `jobs` runs); if the browser tests are at work once those runs end, it lets
     the later runs go and waits for them again. It also waits for the test process's own checks that
-    start programs or tools (``own_work_running``: the harness's tests, ruff, mypy), which run first.
+    start programs or tools (``own_work_running``: the harness's tests, ruff, mypy, and the site build),
+    which run first.
 
     An ``untimed`` exclusive run (`exclusive untimed`: a program that compares no timings and must
     only not be starved) waits for the runs and the own checks too, and for every timed exclusive
@@ -398,13 +399,19 @@ class Turns:
                 self.given_up()
                 time.sleep(0.5)
             with self.condition:
+                if exclusive and not timed:
+                    # Before it holds back any shared run: a timed run may still wait for one that asked before it.
+                    self.condition.wait_for(lambda: self.closing or self.timed_to_come == 0)
+                self.given_up()
                 self.asked += 1
                 number = self.asked
                 if not exclusive:
                     self.waiting_shared.add(number)
                     try:
-                        while not self.may_share(number):
+                        while True:
                             self.given_up()
+                            if self.may_share(number):
+                                break
                             self.condition.wait(timeout=LOOK / 2)  # the idle cores change without a notify
                     finally:
                         self.waiting_shared.discard(number)
@@ -451,7 +458,12 @@ class RunPool:
         # and sets it again when the first test that waits for runs starts.
         self.own_work_done = threading.Event()
         self.own_work_done.set()
-        self.turns = Turns(self.browser_tests.at_work, lambda: not self.own_work_done.is_set(), jobs)
+        self.site_building: Callable[[], bool] = lambda: False  # conftest: the test process's site build runs
+        self.turns = Turns(self.browser_tests.at_work, self.own_work_running, jobs)
+
+    def own_work_running(self) -> bool:
+        """The test process's checks before the tests that wait for runs, or its site build, still going on."""
+        return not self.own_work_done.is_set() or self.site_building()
 
     def key_text(self, program: Program, method: str, python: str) -> str:
         """A run's name that stays the same between sessions: 'guide/program method 3.12'."""
@@ -557,7 +569,11 @@ class RunPool:
         return [run for run in self.all_runs() if not run.reused]
 
     def all_runs(self) -> list[Run]:
-        return [future.result() for future in self.futures.values() if future.done() and not future.exception()]
+        return [
+            future.result()
+            for future in self.futures.values()
+            if future.done() and not future.cancelled() and not future.exception()
+        ]
 
     def reused(self) -> int:
         return len(self.all_runs()) - len(self.runs())
