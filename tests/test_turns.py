@@ -245,6 +245,37 @@ def test_shared_runs_beyond_jobs_go_only_while_the_cores_idle_and_keep_their_pla
     assert holding.most == 6
 
 
+def test_a_timed_run_announced_after_an_untimed_one_asked_goes_before_it() -> None:
+    """The untimed run goes back to waiting for the timed one, and lets the shared run it held back go (found by the
+    review of ec302bd: all three waited for ever)."""
+    turns = Turns()
+    started: list[str] = []
+    first_may_end = threading.Event()
+
+    def run(name: str, exclusive: bool, untimed: bool = False) -> None:
+        try:
+            with turns.turn(exclusive, untimed):
+                started.append(name)
+                if name == "first":
+                    first_may_end.wait(timeout=10)
+        finally:
+            if exclusive and not untimed:
+                turns.timed_ended()
+
+    threads = [started_thread(run, "first", False)]
+    assert until(lambda: started == ["first"])
+    threads.append(started_thread(run, "untimed", True, True))
+    assert until(lambda: len(turns.waiting_alone) == 1), "the untimed run never waited"
+    turns.announce_timed()
+    threads.append(started_thread(run, "shared", False))
+    assert until(lambda: turns.asked == 3)
+    threads.append(started_thread(run, "timed", True))
+    first_may_end.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert started == ["first", "shared", "timed", "untimed"]
+
+
 def test_a_shared_run_waits_for_every_shared_run_that_asked_before_it() -> None:
     turns = Turns(jobs=2, idle_cores=Looks().latest)
     with turns.condition:

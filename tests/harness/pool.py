@@ -310,6 +310,11 @@ class Turns:
 
     Given ``jobs``, at most that many shared runs go at once while the cores are busy, and up to
     twice as many while they idle (room_for_one_more, IDLE_CORE).
+
+    A timed run announced after an untimed one asked for its turn (a late submit) sends the untimed
+    one back to wait for it. Untimed runs that filled every one of RunPool's threads in that wait
+    would leave such a timed run no thread: the check submits every timed run before the untimed
+    ones (conftest.submission_order), and has two untimed runs for sixteen threads.
     """
 
     def __init__(
@@ -341,6 +346,7 @@ class Turns:
     def announce_timed(self) -> None:
         with self.condition:
             self.timed_to_come += 1
+            self.condition.notify_all()  # an untimed run waiting for its turn waits for this one first
 
     def timed_ended(self) -> None:
         with self.condition:
@@ -415,16 +421,23 @@ class Turns:
                             self.condition.wait(timeout=LOOK / 2)  # the idle cores change without a notify
                     finally:
                         self.waiting_shared.discard(number)
+                        self.condition.notify_all()  # the next in line may go, or an exclusive run that waited for it
                     self.sharing += 1
                     self.most_sharing = max(self.most_sharing, self.sharing)
-                    self.condition.notify_all()  # the next shared run in line may go too
                     break
                 self.waiting_alone.add(number)
                 try:
-                    self.condition.wait_for(lambda number=number: self.closing or self.may_go_alone(number, timed))
+                    self.condition.wait_for(
+                        lambda number=number: (
+                            self.closing or self.may_go_alone(number, timed) or (not timed and self.timed_to_come > 0)
+                        )  # one announced since it asked (a late submit)
+                    )
                     self.given_up()
                 finally:
                     self.waiting_alone.discard(number)
+                if not timed and self.timed_to_come > 0:
+                    self.condition.notify_all()  # the shared runs it held back go on; it waits for the timed run
+                    continue
                 if not timed or not self.browser_tests_at_work():  # they may have started while this run waited
                     self.alone, self.timed_alone = True, timed
                     break
@@ -671,8 +684,8 @@ class RunPool:
         return f"{run.module.removeprefix('snippets.')} {run.method} {self.versions.get(run.python, run.python)}"
 
     def close(self) -> None:
-        self.own_work_done.set()  # a session stopped early (-x) never reached the tests that wait for runs
         self.turns.close()  # runs taken by a thread but waiting for their turn start no program
+        self.own_work_done.set()  # a session stopped early (-x) never reached the tests that wait for runs
         for key, future in list(self.futures.items()):
             if future.cancel() and key in self.timed:  # a timed run that never started ends here for Turns
                 self.turns.timed_ended()
