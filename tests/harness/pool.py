@@ -427,10 +427,11 @@ class Turns:
                     break
                 self.waiting_alone.add(number)
                 try:
+                    # An untimed run also stops waiting when a timed one is announced since it asked (a late submit).
                     self.condition.wait_for(
                         lambda number=number: (
                             self.closing or self.may_go_alone(number, timed) or (not timed and self.timed_to_come > 0)
-                        )  # one announced since it asked (a late submit)
+                        )
                     )
                     self.given_up()
                 finally:
