@@ -245,35 +245,59 @@ def test_shared_runs_beyond_jobs_go_only_while_the_cores_idle_and_keep_their_pla
     assert holding.most == 6
 
 
+class Runs:
+    """Runs that ask ``turns`` for their turn, each on a thread: the names of those that went, in order, and of those
+    that gave up; each holds its turn until ended (end() before it starts: it does not hold it)."""
+
+    def __init__(self, turns: Turns) -> None:
+        self.turns = turns
+        self.started: list[object] = []
+        self.gave_up: list[object] = []
+        self.may_end: dict[object, threading.Event] = {}
+        self.threads: list[threading.Thread] = []
+
+    def start(self, name: object, exclusive: bool = False, untimed: bool = False) -> None:
+        self.may_end.setdefault(name, threading.Event())
+        self.threads.append(started_thread(self.run, name, exclusive, untimed))
+
+    def run(self, name: object, exclusive: bool, untimed: bool) -> None:
+        try:
+            with self.turns.turn(exclusive, untimed):
+                beside = exclusive and self.turns.sharing > 0
+                self.started.append(f"{name} beside a shared run" if beside else name)
+                self.may_end[name].wait(timeout=10)
+        except RunsCancelled:
+            self.gave_up.append(name)
+        finally:
+            if exclusive and not untimed:
+                self.turns.timed_ended()
+
+    def end(self, *names: object) -> None:
+        for name in names:
+            self.may_end.setdefault(name, threading.Event()).set()
+
+    def end_all(self) -> None:
+        self.end(*self.may_end)
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
 def test_a_timed_run_announced_after_an_untimed_one_asked_goes_before_it() -> None:
     """The untimed run goes back to waiting for the timed one, and lets the shared run it held back go (found by the
     review of ec302bd: all three waited for ever)."""
     turns = Turns()
-    started: list[str] = []
-    first_may_end = threading.Event()
-
-    def run(name: str, exclusive: bool, untimed: bool = False) -> None:
-        try:
-            with turns.turn(exclusive, untimed):
-                started.append(name)
-                if name == "first":
-                    first_may_end.wait(timeout=10)
-        finally:
-            if exclusive and not untimed:
-                turns.timed_ended()
-
-    threads = [started_thread(run, "first", False)]
-    assert until(lambda: started == ["first"])
-    threads.append(started_thread(run, "untimed", True, True))
+    runs = Runs(turns)
+    runs.end("untimed", "shared", "timed")  # none holds its turn but the first
+    runs.start("first")
+    assert until(lambda: runs.started == ["first"])
+    runs.start("untimed", exclusive=True, untimed=True)
     assert until(lambda: len(turns.waiting_alone) == 1), "the untimed run never waited"
     turns.announce_timed()
-    threads.append(started_thread(run, "shared", False))
+    runs.start("shared")
     assert until(lambda: turns.asked == 3)
-    threads.append(started_thread(run, "timed", True))
-    first_may_end.set()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert started == ["first", "shared", "timed", "untimed"]
+    runs.start("timed", exclusive=True)
+    runs.end_all()
+    assert runs.started == ["first", "shared", "timed", "untimed"]
 
 
 def test_a_shared_run_waits_for_every_shared_run_that_asked_before_it() -> None:
@@ -286,126 +310,75 @@ def test_a_shared_run_waits_for_every_shared_run_that_asked_before_it() -> None:
 
 def test_shared_runs_go_in_the_order_they_asked_and_a_closing_session_stops_those_still_waiting() -> None:
     turns = Turns(jobs=1, idle_cores=Looks().latest)
-    started: list[int] = []
-    gave_up: list[int] = []
-    may_end = {number: threading.Event() for number in range(6)}
-
-    def run(number: int) -> None:
-        try:
-            with turns.turn(False):
-                started.append(number)
-                may_end[number].wait(timeout=10)
-        except RunsCancelled:
-            gave_up.append(number)
-
-    threads = []
+    runs = Runs(turns)
     for number in range(4):
-        threads.append(started_thread(run, number))
+        runs.start(number)
         assert until(lambda number=number: turns.asked == number + 1)
-    for number in range(4):
-        may_end[number].set()
-    assert until(lambda: started == [0, 1, 2, 3]), f"not in the order they asked: {started}"
-    threads.append(started_thread(run, 4))
-    assert until(lambda: started[-1:] == [4]), "4 never went"
-    threads.append(started_thread(run, 5))
+    runs.end(0, 1, 2, 3)
+    assert until(lambda: runs.started == [0, 1, 2, 3]), f"not in the order they asked: {runs.started}"
+    runs.start(4)
+    assert until(lambda: runs.started[-1:] == [4]), "4 never went"
+    runs.start(5)
     assert until(lambda: turns.asked == 6), "5 never asked"
     turns.close()
-    assert until(lambda: gave_up == [5]), "the run waiting for its turn did not give up when the session closed"
-    may_end[4].set()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert 5 not in started, "a run that waited for its turn started after the session closed"
+    assert until(lambda: runs.gave_up == [5]), "the run waiting for its turn did not give up when the session closed"
+    runs.end_all()
+    assert 5 not in runs.started, "a run that waited for its turn started after the session closed"
 
 
 def test_a_closing_session_stops_a_shared_run_waiting_behind_an_exclusive_one() -> None:
     """When the exclusive run gives up, the shared run that waited behind it must not go instead."""
     turns = Turns()
-    started: list[str] = []
-    gave_up: list[str] = []
-    shared_may_end = threading.Event()
-
-    def run(name: str, exclusive: bool) -> None:
-        try:
-            with turns.turn(exclusive):
-                started.append(name)
-                shared_may_end.wait(timeout=10)
-        except RunsCancelled:
-            gave_up.append(name)
-
-    threads = [started_thread(run, "going", False)]
-    assert until(lambda: started == ["going"])
-    threads.append(started_thread(run, "exclusive", True))
+    runs = Runs(turns)
+    runs.start("going")
+    assert until(lambda: runs.started == ["going"])
+    runs.start("exclusive", exclusive=True)
     assert until(lambda: len(turns.waiting_alone) == 1)
-    threads.append(started_thread(run, "behind", False))
+    runs.start("behind")
     assert until(lambda: turns.asked == 3)
     turns.close()
-    assert until(lambda: sorted(gave_up) == ["behind", "exclusive"]), f"gave up: {gave_up}"
-    shared_may_end.set()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert started == ["going"]
+    assert until(lambda: sorted(map(str, runs.gave_up)) == ["behind", "exclusive"]), f"gave up: {runs.gave_up}"
+    runs.end_all()
+    assert runs.started == ["going"]
 
 
 def test_an_untimed_run_waiting_for_a_timed_one_holds_back_no_shared_run() -> None:
     """The timed run may wait for a shared run that asked before it: if the untimed one held that shared run back,
     all three would wait for ever (found by the review of 6bf6c31)."""
     turns = Turns()
-    started: list[str] = []
-    shared_may_end = threading.Event()
-
-    def run(name: str, exclusive: bool, untimed: bool = False) -> None:
-        try:
-            with turns.turn(exclusive, untimed):
-                started.append(name)
-                if name == "shared":
-                    shared_may_end.wait(timeout=10)
-        finally:
-            if exclusive and not untimed:
-                turns.timed_ended()
-
+    runs = Runs(turns)
+    runs.end("untimed", "timed")  # only the shared run holds its turn
     turns.announce_timed()  # submitted, not yet taken by a thread
-    threads = [started_thread(run, "untimed", True, True)]
+    runs.start("untimed", exclusive=True, untimed=True)
     time.sleep(0.3)
-    threads.append(started_thread(run, "shared", False))
-    assert until(lambda: started == ["shared"]), f"the shared run was held back by the untimed one: {started}"
-    threads.append(started_thread(run, "timed", True))
+    runs.start("shared")
+    assert until(lambda: runs.started == ["shared"]), f"the shared run was held back by the untimed one: {runs.started}"
+    runs.start("timed", exclusive=True)
     time.sleep(0.3)
-    shared_may_end.set()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert started == ["shared", "timed", "untimed"]
+    runs.end_all()
+    assert runs.started == ["shared", "timed", "untimed"]
 
 
 def test_a_shared_run_that_asked_before_an_exclusive_one_waited_goes_first_and_one_that_asked_later_after() -> None:
     """RunPool's threads hold twice `jobs` runs: one that waits for room when an exclusive run begins to wait must not
     wait through every exclusive run (the browser tests' gate waits for it too)."""
     turns = Turns(jobs=1, idle_cores=Looks().latest)
-    started: list[str] = []
-    may_end = {name: threading.Event() for name in ("A", "B", "E", "C")}
-
-    def run(name: str, exclusive: bool) -> None:
-        with turns.turn(exclusive):
-            started.append(name if not exclusive or turns.sharing == 0 else f"{name} beside a shared run")
-            may_end[name].wait(timeout=10)
-
-    threads = [started_thread(run, "A", False)]
+    runs = Runs(turns)
     try:
-        assert until(lambda: started == ["A"])
-        threads.append(started_thread(run, "B", False))
+        runs.start("A")
+        assert until(lambda: runs.started == ["A"])
+        runs.start("B")
         assert until(lambda: turns.asked == 2), "B never asked"
-        threads.append(started_thread(run, "E", True))
+        runs.start("E", exclusive=True)
         assert until(lambda: len(turns.waiting_alone) == 1), "the exclusive run never waited"
-        threads.append(started_thread(run, "C", False))
+        runs.start("C")
         assert until(lambda: turns.asked == 4), "C never asked"
         for name, then in (("A", ["A", "B"]), ("B", ["A", "B", "E"]), ("E", ["A", "B", "E", "C"])):
-            may_end[name].set()
-            assert until(lambda then=then: started == then), f"after {name}: {started}"
+            runs.end(name)
+            assert until(lambda then=then: runs.started == then), f"after {name}: {runs.started}"
     finally:
-        for event in may_end.values():
-            event.set()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert started == ["A", "B", "E", "C"]
+        runs.end_all()
+    assert runs.started == ["A", "B", "E", "C"]
 
 
 def test_the_limit_comes_back_to_jobs_one_run_per_busy_look() -> None:
